@@ -38,3 +38,28 @@ def plot_histories(histories: dict, metric: str = "loss", *, validation: bool = 
     if title:
         ax.set_title(title)
     return ax
+
+
+def plot_sweep(values, scores, *, marked=(), reference_points=None, xlabel="learning rate",
+               ylabel="test accuracy", ax=None, title=None, label="this build"):
+    """Final score against a hyper-parameter on a log axis, with chosen points marked."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4))
+    ax.semilogx(values, scores, "o-", label=label)
+    if reference_points:
+        xs, ys = zip(*sorted(reference_points.items()))
+        ax.semilogx(xs, ys, "s--", color="grey", label="full profile (recorded)")
+    for value in marked:
+        if value in values:
+            score = scores[list(values).index(value)]
+            ax.annotate(f"{value:g}", (value, score), textcoords="offset points",
+                        xytext=(0, 10), ha="center", color="C3", fontweight="bold")
+            ax.plot([value], [score], "o", color="C3", markersize=10, fillstyle="none")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
+    return ax

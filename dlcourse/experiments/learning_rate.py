@@ -1,0 +1,61 @@
+"""Chapter 1: RMSprop on MNIST with a learning rate too large (0.5) or too small (1e-6).
+
+The original setting: pixels / 255, 784 -> Dense(100, relu) -> Dense(10, softmax),
+one-hot labels, categorical cross-entropy, batch 100, 30 epochs, seed 777.
+"""
+from __future__ import annotations
+
+from dlcourse.data import load_scaled
+from dlcourse.experiments import Experiment, register
+from dlcourse.models import mlp
+from dlcourse.profiles import RunSettings
+from dlcourse.seeding import seed_everything
+from dlcourse.training import Run, evaluate, fit
+
+EXTREMES = (0.5, 1e-6)
+CONTROL = 1e-3
+SWEEP = (1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 0.5)
+
+
+def experiment_id(learning_rate: float) -> str:
+    return f"mnist_rmsprop_lr_{learning_rate:g}"
+
+
+def train(learning_rate: float, settings: RunSettings, seed: int) -> Run:
+    """Train the MNIST MLP with RMSprop at ``learning_rate``; scores are on the test set."""
+    import keras
+
+    (x_train, y_train), (x_test, y_test) = load_scaled("mnist", settings, flatten=True,
+                                                       one_hot_labels=True)
+    seed_everything(seed)
+    model = mlp((784,))
+    model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=learning_rate),
+                  loss="categorical_crossentropy", metrics=["accuracy"])
+    run = fit(model, x_train, y_train, settings, validation_data=(x_test, y_test))
+    scores = evaluate(model, x_test, y_test)
+    run.scores = {"test_loss": scores["loss"], "test_accuracy": scores["accuracy"]}
+    return run
+
+
+def dead_fraction(model, x) -> float:
+    """Share of the hidden ReLU units that output zero for every one of the images ``x``:
+    units that a too-large step killed, since no gradient reaches them any more."""
+    import keras
+
+    hidden = keras.Model(model.inputs, model.layers[0].output)
+    activations = hidden.predict(x, batch_size=1000, verbose=0)
+    return float((activations.max(axis=0) <= 0).mean())
+
+
+def _record(learning_rate):
+    def run(settings, seed):
+        result = train(learning_rate, settings, seed)
+        return {**result.scores, "epochs_run": result.epochs_run}
+    return run
+
+
+for _lr in SWEEP:
+    register(Experiment(
+        id=experiment_id(_lr),
+        settings_key="mnist_lr" if _lr in EXTREMES + (CONTROL,) else "mnist_lr_sweep",
+        run=_record(_lr), metrics=("test_loss", "test_accuracy"), chapter="learning_rate"))
