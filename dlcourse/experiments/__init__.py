@@ -21,7 +21,7 @@ class Experiment:
 
 
 REGISTRY: dict[str, Experiment] = {}
-CHAPTERS = ("learning_rate", "optimizers")  # in the book's order
+CHAPTERS = ("learning_rate", "optimizers", "schedules")  # in the book's order
 
 
 def register(experiment: Experiment) -> Experiment:

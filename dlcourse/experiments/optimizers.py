@@ -63,6 +63,10 @@ def experiment_id(name: str) -> str:
     return f"fashion_{name.lower()}"
 
 
+TABLE = [("fashion_adam", m, "Adam") for m in ("train_accuracy", "val_loss", "val_accuracy")]
+TABLE += [(experiment_id(n), "val_accuracy", n) for n in NAMES if n != "Adam"]
+
+
 def _record(name):
     def run(settings, seed):
         result = train(name, settings, seed)

@@ -1,0 +1,121 @@
+"""Chapter 5: over-fitting on a small training set, and four ways to hold it back.
+
+The setting: the first few thousand Fashion-MNIST training images, a 2 × 300 ReLU MLP
+that can memorise them, Adam at its default rate; validation on 10,000 other training
+images (the last ones of the training split, never trained on), so the test split stays
+untouched even though early stopping chooses its epoch on the validation set.
+"""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from dlcourse.data import head, scale
+from dlcourse.datasets import load_data
+from dlcourse.experiments import Experiment, register
+from dlcourse.profiles import RunSettings
+from dlcourse.seeding import seed_everything
+from dlcourse.training import Run, evaluate, fit
+
+NAMES = ("baseline", "l2", "l1", "dropout", "early_stopping")
+LABELS = {"baseline": "baseline", "l2": "L2(0.01)", "l1": "L1 kernel + activity",
+          "dropout": "Dropout(0.5)", "early_stopping": "early stopping"}
+L2 = 0.01
+L1_KERNEL, L1_ACTIVITY = 1e-4, 1e-4
+HIDDEN = (300, 300)
+VALIDATION_START = 50000  # validation images: the training split from here on
+CHECKPOINT = "best.keras"
+
+
+def split(settings: RunSettings | None = None):
+    """Training images from the start of the training split, validation images from its
+    end (``VALIDATION_START`` on), each cut to the profile's size and scaled."""
+    (x, y), _ = load_data("fashion_mnist")
+    x_train, y_train = x[:VALIDATION_START], y[:VALIDATION_START]
+    x_val, y_val = x[VALIDATION_START:], y[VALIDATION_START:]
+    if settings is not None:
+        x_train, y_train = head(x_train, y_train, settings.train_size)
+        x_val, y_val = head(x_val, y_val, settings.test_size)
+    return (scale(x_train), y_train), (scale(x_val), y_val)
+
+
+def build(name: str):
+    """The 2 × 300 MLP with the regulariser ``name`` (early stopping and the baseline
+    share the plain model: early stopping acts on training, not on the network)."""
+    import keras
+
+    reg = keras.regularizers
+    kernel = {"l2": reg.L2(L2), "l1": reg.L1(L1_KERNEL)}.get(name)
+    activity = reg.L1(L1_ACTIVITY) if name == "l1" else None
+    layers = [keras.Input(shape=(28, 28)), keras.layers.Flatten()]
+    for units in HIDDEN:
+        layers.append(keras.layers.Dense(units, activation="relu", kernel_regularizer=kernel,
+                                         activity_regularizer=activity))
+        if name == "dropout":
+            layers.append(keras.layers.Dropout(0.5))
+    layers.append(keras.layers.Dense(10, activation="softmax", kernel_regularizer=kernel))
+    return keras.Sequential(layers, name=name)
+
+
+def train(name: str, settings: RunSettings, seed: int, *, checkpoint_dir=None) -> Run:
+    """Train variant ``name``; the scores are of the final model (for early stopping the
+    restored best one), measured in inference mode on the whole training slice and the
+    validation set, without the penalty terms, so all five compare like for like.
+
+    Early stopping writes its best model to ``checkpoint_dir``/best.keras (a temporary
+    folder, deleted afterwards, when none is given).
+    """
+    import keras
+
+    if name not in NAMES:
+        raise ValueError(f"unknown variant {name!r}; choose one of {', '.join(NAMES)}")
+    if name == "early_stopping" and checkpoint_dir is None:
+        with tempfile.TemporaryDirectory() as folder:
+            return train(name, settings, seed, checkpoint_dir=folder)
+    (x_train, y_train), (x_val, y_val) = split(settings)
+    seed_everything(seed)
+    model = build(name)
+    # "crossentropy" is the data term alone; "loss" also holds the L1/L2 penalties.
+    model.compile(optimizer=keras.optimizers.Adam(), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy", keras.metrics.SparseCategoricalCrossentropy(
+                      name="crossentropy")])
+    callbacks = []
+    if name == "early_stopping":
+        callbacks = [
+            keras.callbacks.EarlyStopping(monitor="val_loss", patience=settings["patience"],
+                                          restore_best_weights=True),
+            keras.callbacks.ModelCheckpoint(str(Path(checkpoint_dir) / CHECKPOINT),
+                                            monitor="val_loss", save_best_only=True),
+        ]
+    run = fit(model, x_train, y_train, settings, validation_data=(x_val, y_val),
+              callbacks=callbacks)
+    on_train, on_val = evaluate(model, x_train, y_train), evaluate(model, x_val, y_val)
+    run.scores = {"train_accuracy": on_train["accuracy"], "val_accuracy": on_val["accuracy"],
+                  "train_crossentropy": on_train["crossentropy"],
+                  "val_crossentropy": on_val["crossentropy"],
+                  "accuracy_gap": on_train["accuracy"] - on_val["accuracy"]}
+    return run
+
+
+def best_epoch(run: Run) -> int:
+    """The epoch (from 1) with the lowest validation loss: the one early stopping keeps."""
+    losses = run.history["val_loss"]
+    return losses.index(min(losses)) + 1
+
+
+def experiment_id(name: str) -> str:
+    return f"reg_{name}"
+
+
+def _record(name):
+    def run(settings, seed):
+        result = train(name, settings, seed)
+        return {**result.scores, "epochs_run": result.epochs_run}
+    return run
+
+
+for _name in NAMES:
+    register(Experiment(id=experiment_id(_name), settings_key="regularization",
+                        run=_record(_name),
+                        metrics=("val_crossentropy", "accuracy_gap", "val_accuracy"),
+                        chapter="regularization"))

@@ -1,0 +1,74 @@
+"""Records of measured results, the comparison tables and the reproduction page."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from dlcourse import report
+from dlcourse.results import FIELDS, find_record, load_records, make_record, save_record
+
+
+def _record(**overrides):
+    values = dict(experiment="fashion_adam", metric="val_accuracy", values=[0.87, 0.88, 0.86],
+                  seeds=[42, 1, 2], profile="full", epochs_run=[5, 5, 5], seconds=12.3,
+                  reference=0.8782, reference_source="post")
+    values.update(overrides)
+    args = {k: values.pop(k) for k in ("experiment", "metric", "values")}
+    return make_record(args["experiment"], args["metric"], args["values"], **values)
+
+
+def test_record_has_every_field_and_its_statistics():
+    record = _record()
+    assert set(record) == set(FIELDS)
+    assert record["mean"] == pytest.approx(0.87)
+    assert record["std"] == pytest.approx(0.01)
+    assert record["versions"]["keras"].startswith("3.")
+
+
+def test_save_replaces_the_same_key_and_keeps_others(tmp_path):
+    path = tmp_path / "r.json"
+    save_record(_record(), path)
+    save_record(_record(metric="val_loss", values=[0.3]), path)
+    save_record(_record(values=[0.5, 0.5]), path)
+    records = load_records(path)
+    assert len(records) == 2
+    assert find_record(records, "fashion_adam", "val_accuracy")["mean"] == 0.5
+    assert json.loads(path.read_text()) == records
+    assert not list(tmp_path.glob("*.tmp")), "temporary files left behind"
+
+
+def test_incomplete_record_is_refused(tmp_path):
+    record = _record()
+    del record["seeds"]
+    with pytest.raises(ValueError, match="seeds"):
+        save_record(record, tmp_path / "r.json")
+
+
+@pytest.mark.parametrize("values, expected", [([0.88, 0.87, 0.885], "agrees"),
+                                              ([0.80, 0.801, 0.799], "lower by 0.078"),
+                                              ([0.95], "higher by 0.072")])
+def test_verdict_compares_with_the_spread(values, expected):
+    assert report.verdict(_record(values=values), 0.8782) == expected
+
+
+def test_table_shows_reference_full_and_this_build():
+    records = [_record()]
+    table = report.markdown_table([("fashion_adam", "val_accuracy", "Adam")],
+                                  {("fashion_adam", "val_accuracy"): 0.8123}, records=records)
+    row = table.splitlines()[-1]
+    assert "0.8782 (the original post" in row
+    assert "0.8700 ± 0.0100 (n=3)" in row and "0.8123" in row and "agrees" in row
+
+
+def test_reproduction_page_is_up_to_date():
+    assert report.PAGE_PATH.read_text() == report.reproduction_page(), (
+        "book/reproduction.md is stale: run `python -m dlcourse.report`")
+
+
+def test_reproduction_page_lists_every_reference_number():
+    shown = {(experiment, metric) for _, experiment, metric, _ in report.table_items()}
+    from dlcourse.references import REFERENCES
+
+    missing = [key for key in REFERENCES if key not in shown]
+    assert not missing, f"reference numbers no chapter shows: {missing}"
