@@ -63,3 +63,73 @@ def plot_sweep(values, scores, *, marked=(), reference_points=None, xlabel="lear
     if title:
         ax.set_title(title)
     return ax
+
+
+def plot_train_val(histories: dict, metric: str = "loss", *, title=None):
+    """One panel per named run, training (solid) against validation (dashed) on a shared
+    y axis, the best validation epoch marked: over-fitting shows as the gap between
+    the two curves and as a validation curve that turns up."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(histories), figsize=(3.3 * len(histories), 3.4),
+                             sharey=True, squeeze=False)
+    for i, (ax, (name, history)) in enumerate(zip(axes[0], histories.items())):
+        record = getattr(history, "history", history)
+        train, valid = record[metric], record[f"val_{metric}"]
+        epochs = np.arange(1, len(train) + 1)
+        ax.plot(epochs, train, color=f"C{i % 10}", label="training")
+        ax.plot(epochs, valid, color=f"C{i % 10}", linestyle="--", label="validation")
+        best = int(np.nanargmin(valid) if "loss" in metric or "entropy" in metric
+                   else np.nanargmax(valid))
+        ax.plot([epochs[best]], [valid[best]], "o", color=f"C{i % 10}", fillstyle="none",
+                markersize=9, label=f"best validation (epoch {epochs[best]})")
+        ax.set_title(name, fontsize=10)
+        ax.set_xlabel("epoch")
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.legend(fontsize=7)
+    axes[0][0].set_ylabel(metric)
+    if title:
+        fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def plot_lr_finder(rates, losses, *, marked=None, ax=None, title=None):
+    """Batch loss against a learning rate that grew every batch, on a log axis.
+
+    The y range stops a little above the first loss: the explosion at the largest rates
+    would otherwise squash the interesting part, the valley before it.
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4))
+    rates, losses = np.asarray(rates), np.asarray(losses)
+    finite = losses[np.isfinite(losses)]
+    ax.semilogx(rates, losses, label="batch loss")
+    ax.axhline(finite.min(), color="grey", linewidth=0.8, linestyle=":")
+    ax.set_ylim(finite.min() * 0.95, max(finite[0], finite.min()) * 1.3)
+    if marked is not None:
+        ax.axvline(marked, color="C3", linestyle="--", label=f"chosen peak rate {marked:g}")
+    ax.set_xlabel("learning rate (log scale)")
+    ax.set_ylabel("loss")
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_rate_schedule(rates, *, ax=None, title=None, label=None):
+    """The learning rate a scheduler set at each batch."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3))
+    ax.plot(np.arange(1, len(rates) + 1), rates, label=label)
+    ax.set_xlabel("batch (iteration)")
+    ax.set_ylabel("learning rate")
+    if label:
+        ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
+    return ax

@@ -21,7 +21,8 @@ class Experiment:
 
 
 REGISTRY: dict[str, Experiment] = {}
-CHAPTERS = ("learning_rate", "optimizers", "schedules")  # in the book's order
+CHAPTERS = ("learning_rate", "optimizers", "schedules", "initialization", "regularization",
+            "cifar10")  # in the book's order
 
 
 def register(experiment: Experiment) -> Experiment:

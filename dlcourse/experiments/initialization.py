@@ -22,10 +22,10 @@ LABELS = {"normal_1": "N(0, 1)", "normal_0.01": "N(0, 0.01²)", "glorot": "Gloro
           "he": "He √(2/n)"}
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
 HIDDEN = (100,) * 5
-# The trained configurations: ReLU under every initialisation, and the two saturating
-# activations under the scale made for them (Glorot) against the naive N(0, 1).
-TRAINED = tuple(("relu", init) for init in INITIALIZERS) + (
-    ("tanh", "glorot"), ("tanh", "normal_1"), ("sigmoid", "glorot"), ("sigmoid", "normal_1"))
+# The trained configurations: ReLU under every initialisation, and tanh under the scale
+# made for it (Glorot) against the naive N(0, 1).
+TRAINED = tuple(("relu", init) for init in INITIALIZERS) + (("tanh", "glorot"),
+                                                            ("tanh", "normal_1"))
 
 
 def initializer(name: str):
@@ -78,10 +78,13 @@ def flat_share(a: np.ndarray, activation: str) -> float:
 def statistics(outputs: dict, activation: str) -> str:
     """A text table: per initialisation and layer, the outputs' mean, std and flat share."""
     flat = "zero" if activation == "relu" else "saturated"
-    lines = [f"{activation}: mean / std / {flat} share of each layer's outputs"]
+    n_layers = len(next(iter(outputs.values())))
+    lines = [f"{activation}: each layer's outputs, their mean, std and flat ({flat}) share",
+             " " * 14 + "".join(f"{'layer ' + str(i + 1):^22s}" for i in range(n_layers)),
+             " " * 14 + f"{'mean':>8s}{'std':>8s}{'flat':>5s} " * n_layers]
     for init, layers in outputs.items():
-        cells = [f"{a.mean():9.3g} /{a.std():9.3g} /{flat_share(a, activation):5.2f}" for a in layers]
-        lines.append(f"  {LABELS[init]:14s}" + " |".join(cells))
+        cells = [f"{a.mean():8.2g}{a.std():8.2g}{flat_share(a, activation):5.0%} " for a in layers]
+        lines.append(f"{LABELS[init]:14s}" + "".join(cells))
     return "\n".join(lines)
 
 
@@ -110,6 +113,9 @@ def plot_grid(outputs: dict, activation: str, *, bins: int = 30):
                 text += f"\nzero {flat_share(a, activation):.0%}"
             ax.text(0.97, 0.95, text, transform=ax.transAxes, ha="right", va="top", fontsize=8)
             ax.tick_params(labelsize=7)
+            ax.locator_params(axis="x", nbins=4)
+            ax.ticklabel_format(axis="x", style="sci", scilimits=(-2, 3))
+            ax.xaxis.get_offset_text().set_fontsize(7)
             if row is axes[0]:
                 ax.set_title(f"layer {i + 1}", fontsize=9)
             if i == 0:
@@ -126,19 +132,72 @@ def experiment_id(activation: str, init: str) -> str:
     return f"init_{activation}_{init}"
 
 
+def build(activation: str, init: str):
+    """The 5 × 100 MLP for 784 inputs; the hidden layers get ``init``, the softmax layer
+    keeps Keras's default."""
+    return mlp((784,), HIDDEN, activation=activation, kernel_initializer=initializer(init))
+
+
+def initial_gradients(activation: str, init: str, x, y, seed: int) -> list[float]:
+    """The root-mean-square gradient of each layer's kernel (hidden layers, then the
+    softmax layer) for one batch, before any update: how much signal reaches each layer
+    to learn from. With ``seed`` these are the first weights :func:`train` starts from."""
+    import keras
+    import tensorflow as tf
+
+    seed_everything(seed)
+    model = build(activation, init)
+    kernels = [layer.kernel for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(y, model(x)))
+    return [float(tf.sqrt(tf.reduce_mean(tf.square(g)))) for g in tape.gradient(loss, kernels)]
+
+
 def train(activation: str, init: str, settings: RunSettings, seed: int) -> Run:
-    """The 5 × 100 MLP on MNIST with SGD(0.01); the validation set is the test split.
-    The hidden layers get ``init``; the softmax layer keeps Keras's default."""
+    """The 5 × 100 MLP on MNIST with SGD(0.01); the validation set is the test split."""
     import keras
 
     (x_train, y_train), (x_val, y_val) = load_scaled("mnist", settings, flatten=True)
     seed_everything(seed)
-    model = mlp((784,), HIDDEN, activation=activation, kernel_initializer=initializer(init))
+    model = build(activation, init)
     model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.01),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     run = fit(model, x_train, y_train, settings, validation_data=(x_val, y_val))
     run.scores = {"val_accuracy": run.last("val_accuracy"), "val_loss": run.last("val_loss")}
     return run
+
+
+# What the chapter's table (and the reproduction page) shows: (experiment, metric, label).
+TABLE = [(experiment_id(a, i), "val_accuracy", f"{a}, {LABELS[i]}") for a, i in TRAINED]
+
+
+def plot_training(runs: dict, metric: str = "val_accuracy"):
+    """One panel per activation, one curve per initialisation, each initialisation in
+    the same colour in every panel."""
+    import matplotlib.pyplot as plt
+
+    activations = list(dict.fromkeys(act for act, _ in runs))
+    fig, axes = plt.subplots(1, len(activations), figsize=(6.5 * len(activations), 4.2),
+                             sharey=True, squeeze=False)
+    for ax, act in zip(axes[0], activations):
+        for (a, init), run in runs.items():
+            if a == act:
+                values = run.history[metric]
+                ax.plot(range(1, len(values) + 1), values, "o-",
+                        color=f"C{INITIALIZERS.index(init)}", label=LABELS[init])
+        ax.set_title(f"{act}: {metric.replace('val_', 'validation ')}")
+        ax.set_xlabel("epoch")
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.legend(fontsize=8)
+    return fig
+
+
+def answers(model, x) -> dict:
+    """Which classes a model predicts for the images ``x``, with the share of each: a
+    network that has not learned answers one class for every image."""
+    predicted = model.predict(x, batch_size=1000, verbose=0).argmax(axis=1)
+    classes, counts = np.unique(predicted, return_counts=True)
+    return {int(c): float(n / len(predicted)) for c, n in zip(classes, counts)}
 
 
 def _record(activation, init):

@@ -1,0 +1,361 @@
+"""Chapter 6: a deep network on CIFAR-10 (Hands-On ML 2nd ed., ch. 11, exercise 8).
+
+The setting of the handson-ml2 solution: validation set = the first 5,000 training images,
+training set = the other 45,000; 20 hidden Dense(100) layers after Flatten, softmax
+output, sparse categorical cross-entropy, batch 32, up to 100 epochs with early stopping
+(patience 20) on the validation loss. (a)-(c) see the raw pixel values (0-255, as float);
+(d)-(f) see pixels standardised with the training set's per-pixel mean and deviation, as
+SELU's self-normalisation assumes. Rates: Nadam 5e-5 (a), the best of a search (b), 5e-4
+with batch normalisation (c), 7e-4 with SELU (d), 5e-4 with alpha dropout (e); SGD with a
+1cycle schedule peaking at 0.05, batch 128, 15 epochs (f).
+"""
+from __future__ import annotations
+
+import math
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from dlcourse.datasets import load_data
+from dlcourse.experiments import Experiment, register
+from dlcourse.profiles import RunSettings
+from dlcourse.seeding import seed_everything
+from dlcourse.training import Run, evaluate, fit
+
+N_VALID = 5000
+DEPTH, UNITS = 20, 100
+SEARCH_RATES = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
+HANDSON_RATE = 5e-5          # (a): the rate handson-ml2 settled on after its search
+BN_RATE, SELU_RATE, ALPHA_RATE = 5e-4, 7e-4, 5e-4
+ALPHA_DROPOUT = 0.1
+ONE_CYCLE_MAX_RATE = 0.05    # handson-ml2's peak, read off its learning-rate finder plot
+FINDER_RATES = (1e-5, 10.0)
+
+
+# ------------------------------------------------------------------------------ data
+
+@lru_cache(maxsize=1)
+def _load():
+    (x, y), _ = load_data("cifar10")
+    return x, y.reshape(-1)
+
+
+def split(settings: RunSettings | None = None, *, standardize: bool = False):
+    """``((x_train, y_train), (x_valid, y_valid))``: validation = the first 5,000 training
+    images, training = the rest, each cut to the profile's ``train_size``/``test_size``.
+
+    Pixels stay on their raw 0-255 scale (as float32), as handson-ml2 feeds (a)-(c);
+    ``standardize`` centres and scales each pixel with the training slice's mean and
+    deviation, which SELU needs to self-normalise (d)-(f).
+    """
+    x, y = _load()
+    x_train, y_train, x_valid, y_valid = x[N_VALID:], y[N_VALID:], x[:N_VALID], y[:N_VALID]
+    if settings is not None:
+        x_train, y_train = x_train[:settings.train_size], y_train[:settings.train_size]
+        x_valid, y_valid = x_valid[:settings.test_size], y_valid[:settings.test_size]
+    x_train, x_valid = x_train.astype("float32"), x_valid.astype("float32")
+    if standardize:
+        mean, std = x_train.mean(axis=0), x_train.std(axis=0)
+        x_train, x_valid = (x_train - mean) / std, (x_valid - mean) / std
+    return (x_train, y_train), (x_valid, y_valid)
+
+
+# ---------------------------------------------------------------------------- models
+
+def elu_he_net(depth: int = DEPTH, units: int = UNITS):
+    """(a): Flatten -> 20 x Dense(100, ELU, He normal) -> Dense(10, softmax)."""
+    import keras
+
+    layers = [keras.Input((32, 32, 3)), keras.layers.Flatten()]
+    layers += [keras.layers.Dense(units, activation="elu", kernel_initializer="he_normal")
+               for _ in range(depth)]
+    return keras.Sequential(layers + [keras.layers.Dense(10, activation="softmax")],
+                            name="elu_he")
+
+
+def batchnorm_net(depth: int = DEPTH, units: int = UNITS):
+    """(c): as handson-ml2, BN after Flatten and between each Dense and its ELU (the Dense
+    layers need no activation of their own, and BN's shift makes their bias redundant,
+    but handson-ml2 keeps it, so we do)."""
+    import keras
+
+    layers = [keras.Input((32, 32, 3)), keras.layers.Flatten(),
+              keras.layers.BatchNormalization()]
+    for _ in range(depth):
+        layers += [keras.layers.Dense(units, kernel_initializer="he_normal"),
+                   keras.layers.BatchNormalization(), keras.layers.Activation("elu")]
+    return keras.Sequential(layers + [keras.layers.Dense(10, activation="softmax")],
+                            name="batchnorm")
+
+
+def selu_net(depth: int = DEPTH, units: int = UNITS, alpha_dropout: float = 0.0):
+    """(d), and (e)/(f) with ``alpha_dropout``: SELU with LeCun normal weights, a plain
+    stack of Dense layers (self-normalisation needs nothing else in between), and
+    optionally AlphaDropout before the output, which keeps the mean and variance SELU
+    relies on where ordinary dropout would shift them."""
+    import keras
+
+    layers = [keras.Input((32, 32, 3)), keras.layers.Flatten()]
+    layers += [keras.layers.Dense(units, activation="selu", kernel_initializer="lecun_normal")
+               for _ in range(depth)]
+    if alpha_dropout:
+        layers.append(keras.layers.AlphaDropout(alpha_dropout))
+    return keras.Sequential(layers + [keras.layers.Dense(10, activation="softmax")],
+                            name="selu_alpha_dropout" if alpha_dropout else "selu")
+
+
+def compiled(model, optimizer):
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    return model
+
+
+def nadam_model(builder, learning_rate: float, seed: int, **kwargs):
+    """A freshly seeded, built and compiled network with its own Nadam optimizer."""
+    import keras
+
+    seed_everything(seed)
+    return compiled(builder(**kwargs), keras.optimizers.Nadam(learning_rate))
+
+
+class Restartable:
+    """One compiled network that can start over from its initial weights with a fresh
+    optimizer, at any learning rate.
+
+    Tracing the training step of a 20-layer network with Nadam costs seconds of CPU,
+    more than a short search run itself, so the search restarts one compiled model
+    instead of building seven. :meth:`restart` puts back the initial weights *and* every
+    optimizer variable (moments, step count), and re-seeds, so each run is a fresh model
+    in all but the Python object. :meth:`continue_with` changes only the rate and keeps
+    everything else, which is what reusing a model object across rates amounts to.
+    """
+
+    def __init__(self, builder, seed: int, **kwargs):
+        from dlcourse.callbacks import snapshot_state
+
+        self.seed = seed
+        self.model = nadam_model(builder, SEARCH_RATES[0], seed, **kwargs)
+        self.initial = snapshot_state(self.model)
+
+    def restart(self, learning_rate: float):
+        from dlcourse.callbacks import restore_state
+
+        seed_everything(self.seed)
+        restore_state(self.model, self.initial)
+        self.model.optimizer.learning_rate.assign(learning_rate)
+        return self.model
+
+    def continue_with(self, learning_rate: float):
+        self.model.optimizer.learning_rate.assign(learning_rate)
+        return self.model
+
+
+# -------------------------------------------------------------------------- training
+
+def train(model, data, settings: RunSettings, *, checkpoint_dir=None) -> Run:
+    """Fit with early stopping on the validation loss (patience from the profile),
+    keeping the best epoch's weights, and checkpoint the best model as ``.keras``.
+
+    ``restore_best_weights`` leaves the best weights in memory; the checkpoint is what a
+    long run leaves on disk should it be cut short (a temporary directory unless
+    ``checkpoint_dir`` is given). Scores are the restored model's on the validation set.
+    """
+    import keras
+
+    from dlcourse.callbacks import EpochTimer
+
+    (x_train, y_train), (x_valid, y_valid) = data
+    timer = EpochTimer()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(checkpoint_dir or tmp) / f"{model.name}.keras"
+        callbacks = [keras.callbacks.EarlyStopping(patience=settings["patience"],
+                                                   restore_best_weights=True),
+                     keras.callbacks.ModelCheckpoint(path, save_best_only=True), timer]
+        run = fit(model, x_train, y_train, settings, validation_data=(x_valid, y_valid),
+                  callbacks=callbacks)
+    run.history["epoch_seconds"] = timer.seconds
+    scores = evaluate(model, x_valid, y_valid)
+    run.scores = {"val_loss": scores["loss"], "val_accuracy": scores["accuracy"]}
+    return run
+
+
+def seconds_per_epoch(run: Run) -> float:
+    """Median wall-clock time of an epoch, leaving out the first (which includes tracing)
+    when there are others."""
+    seconds = run.history["epoch_seconds"]
+    return float(np.median(seconds[1:] if len(seconds) > 1 else seconds))
+
+
+def lr_search(net: Restartable, data, settings: RunSettings, rates=SEARCH_RATES, *,
+              fresh: bool = True) -> dict[float, Run]:
+    """Train ``settings["lr_search_epochs"]`` epochs at each rate, in increasing order.
+
+    ``fresh=False`` reproduces the original post's mistake: one model goes on from rate
+    to rate, so each rate starts where the previous one left the weights and the
+    optimizer's moments.
+    """
+    (x_train, y_train), (x_valid, y_valid) = data
+    runs = {}
+    for i, rate in enumerate(rates):
+        model = net.restart(rate) if fresh or i == 0 else net.continue_with(rate)
+        run = fit(model, x_train, y_train, settings, validation_data=(x_valid, y_valid),
+                  epochs=settings["lr_search_epochs"])
+        run.scores = {"val_loss": run.last("val_loss"), "val_accuracy": run.last("val_accuracy")}
+        runs[rate] = run
+    return runs
+
+
+def best_rate(runs: dict[float, Run]) -> float:
+    """The rate whose run ended with the highest validation accuracy."""
+    scores = {rate: run.scores["val_accuracy"] for rate, run in runs.items()}
+    return max(scores, key=lambda rate: -1.0 if math.isnan(scores[rate]) else scores[rate])
+
+
+def inside_view(model, x) -> dict:
+    """What a wrecked ELU network looks like from inside, on the images ``x``.
+
+    ``saturated``: per hidden layer, the share of units whose output is at ELU's floor of
+    -1 for every image, where the gradient (e^z) is nil and no rate can move them again;
+    ``spread``: how much the last hidden layer's output varies from image to image (no
+    spread, no way to tell images apart); ``classes``: how many images go to each class;
+    ``velocity``: the largest of Nadam's running squared-gradient estimates, by which
+    every later step is divided.
+    """
+    import keras
+
+    dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    probe = keras.Model(model.inputs[0], [layer.output for layer in dense])
+    outputs = probe.predict(x, batch_size=1000, verbose=0)
+    velocities = [v.numpy() for v in model.optimizer.variables if "velocit" in v.path]
+    return {
+        "saturated": [float((out.max(axis=0) < -0.99).mean()) for out in outputs[:-1]],
+        "spread": float(outputs[-2].std(axis=0).mean()),
+        "classes": np.bincount(outputs[-1].argmax(axis=1), minlength=10),
+        "velocity": float(max((np.abs(v).max() for v in velocities), default=0.0)),
+    }
+
+
+def train_elu(settings: RunSettings, seed: int, net: Restartable | None = None):
+    """(a) at handson-ml2's rate and (b) at the best rate of a fresh search, sharing one
+    compiled network. Returns ``(run_a, search, run_b)``."""
+    data = split(settings)
+    net = net or Restartable(elu_he_net, seed)
+    run_a = train(net.restart(HANDSON_RATE), data, settings)
+    search = lr_search(net, data, settings)
+    run_b = train(net.restart(best_rate(search)), data, settings)
+    return run_a, search, run_b
+
+
+def train_batchnorm(settings: RunSettings, seed: int) -> Run:
+    return train(nadam_model(batchnorm_net, BN_RATE, seed), split(settings), settings)
+
+
+def train_selu(settings: RunSettings, seed: int) -> Run:
+    return train(nadam_model(selu_net, SELU_RATE, seed), split(settings, standardize=True),
+                 settings)
+
+
+_ALPHA_RUNS: dict = {}
+
+
+def train_alpha_dropout(settings: RunSettings, seed: int) -> Run:
+    """(e). Remembered per (settings, seed), so the MC-dropout experiment reuses the
+    model trained here instead of training the same network a second time."""
+    key = (repr(settings), seed)
+    if key not in _ALPHA_RUNS:
+        model = nadam_model(selu_net, ALPHA_RATE, seed, alpha_dropout=ALPHA_DROPOUT)
+        _ALPHA_RUNS.clear()  # keep one trained model, not one per call
+        _ALPHA_RUNS[key] = train(model, split(settings, standardize=True), settings)
+    return _ALPHA_RUNS[key]
+
+
+def mc_dropout_model(model):
+    """A model sharing ``model``'s layers and weights in which AlphaDropout stays active
+    at inference (handson-ml2's ``MCAlphaDropout`` trick): every ``predict`` draws a new
+    dropout mask, while every other layer behaves as at inference."""
+    import keras
+
+    class MCAlphaDropout(keras.layers.AlphaDropout):
+        def call(self, inputs, training=None):
+            return super().call(inputs, training=True)
+
+    return keras.Sequential([MCAlphaDropout(layer.rate)
+                             if isinstance(layer, keras.layers.AlphaDropout) else layer
+                             for layer in model.layers], name="mc_" + model.name)
+
+
+def mc_predict(model, x, n_samples: int) -> np.ndarray:
+    """``n_samples`` stochastic predictions, shape (n_samples, len(x), classes)."""
+    mc_model = mc_dropout_model(model)
+    return np.stack([mc_model.predict(x, batch_size=1000, verbose=0) for _ in range(n_samples)])
+
+
+def accuracy(probabilities, y) -> float:
+    return float((np.argmax(probabilities, axis=-1) == np.asarray(y).reshape(-1)).mean())
+
+
+def train_one_cycle(settings: RunSettings, seed: int, *, max_rate: float = ONE_CYCLE_MAX_RATE):
+    """(f): the SELU + alpha dropout network with plain SGD. One epoch of the finder
+    (which leaves the model as it found it), then the 1cycle run with the same compiled
+    model. Returns ``(finder_rates, finder_losses, run, scheduler)``."""
+    import keras
+
+    from dlcourse.callbacks import EpochTimer, OneCycleScheduler, find_learning_rate
+
+    (x_train, y_train), (x_valid, y_valid) = split(settings, standardize=True)
+    seed_everything(seed)
+    model = compiled(selu_net(alpha_dropout=ALPHA_DROPOUT), keras.optimizers.SGD())
+    rates, losses = find_learning_rate(model, x_train, y_train, batch_size=settings.batch_size,
+                                       min_rate=FINDER_RATES[0], max_rate=FINDER_RATES[1])
+    seed_everything(seed)
+    iterations = math.ceil(len(x_train) / settings.batch_size) * settings.epochs
+    scheduler, timer = OneCycleScheduler(iterations, max_rate=max_rate), EpochTimer()
+    run = fit(model, x_train, y_train, settings, validation_data=(x_valid, y_valid),
+              callbacks=[scheduler, timer])
+    run.history["epoch_seconds"] = timer.seconds
+    run.scores = {"val_loss": run.last("val_loss"), "val_accuracy": run.last("val_accuracy")}
+    return rates, losses, run, scheduler
+
+
+# ------------------------------------------------------------------------ registry
+
+def _result(run: Run, **metrics) -> dict:
+    return {**(metrics or run.scores), "epochs_run": run.epochs_run}
+
+
+def _run_a(settings, seed):
+    data, net = split(settings), Restartable(elu_he_net, seed)
+    return _result(train(net.restart(HANDSON_RATE), data, settings))
+
+
+def _run_b(settings, seed):
+    data, net = split(settings), Restartable(elu_he_net, seed)
+    rate = best_rate(lr_search(net, data, settings))
+    return {**_result(train(net.restart(rate), data, settings)), "best_rate": rate}
+
+
+def _run_mc(settings, seed):
+    run = train_alpha_dropout(settings, seed)
+    _, (x_valid, y_valid) = split(settings, standardize=True)
+    probabilities = mc_predict(run.model, x_valid, settings["mc_samples"]).mean(axis=0)
+    return _result(run, val_accuracy=accuracy(probabilities, y_valid))
+
+
+EXPERIMENTS = {
+    "cifar10_a_elu_he": ("cifar10_deep", _run_a),
+    "cifar10_b_nadam_search": ("cifar10_deep", _run_b),
+    "cifar10_c_batchnorm": ("cifar10_deep", lambda s, seed: _result(train_batchnorm(s, seed))),
+    "cifar10_d_selu": ("cifar10_deep", lambda s, seed: _result(train_selu(s, seed))),
+    "cifar10_e_alpha_dropout": ("cifar10_deep",
+                                lambda s, seed: _result(train_alpha_dropout(s, seed))),
+    "cifar10_e_mc_dropout": ("cifar10_deep", _run_mc),
+    "cifar10_f_1cycle": ("cifar10_1cycle", lambda s, seed: _result(train_one_cycle(s, seed)[2])),
+}
+
+for _id, (_key, _run) in EXPERIMENTS.items():
+    # (b) also records the rate its search picked, for the chapter to quote.
+    register(Experiment(id=_id, settings_key=_key, run=_run, chapter="cifar10",
+                        metrics=(("best_rate",) if _id == "cifar10_b_nadam_search" else ())
+                        + ("val_accuracy",)))
