@@ -214,38 +214,44 @@ def best_rate(runs: dict[float, Run]) -> float:
 
 
 def inside_view(model, x) -> dict:
-    """What a wrecked ELU network looks like from inside, on the images ``x``.
+    """What a network looks like from inside, on the images ``x``, layer by layer.
 
-    ``saturated``: per hidden layer, the share of units whose output is at ELU's floor of
-    -1 for every image, where the gradient (e^z) is nil and no rate can move them again;
-    ``spread``: how much the last hidden layer's output varies from image to image (no
-    spread, no way to tell images apart); ``classes``: how many images go to each class;
-    ``velocity``: the largest of Nadam's running squared-gradient estimates, by which
-    every later step is divided.
+    ``spread``: per hidden layer, how much its outputs vary from image to image (the mean
+    over units of their standard deviation across images): where it falls to nothing, the
+    layers above can no longer tell the images apart. ``saturated``: per hidden layer, the
+    share of ELU units at their floor of -1 for every image, where their gradient (e^z)
+    is nil. ``classes``: images per predicted class.
     """
     import keras
 
     dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
     probe = keras.Model(model.inputs[0], [layer.output for layer in dense])
     outputs = probe.predict(x, batch_size=1000, verbose=0)
-    velocities = [v.numpy() for v in model.optimizer.variables if "velocit" in v.path]
     return {
+        "spread": [float(out.std(axis=0).mean()) for out in outputs[:-1]],
         "saturated": [float((out.max(axis=0) < -0.99).mean()) for out in outputs[:-1]],
-        "spread": float(outputs[-2].std(axis=0).mean()),
         "classes": np.bincount(outputs[-1].argmax(axis=1), minlength=10),
-        "velocity": float(max((np.abs(v).max() for v in velocities), default=0.0)),
     }
 
 
-def train_elu(settings: RunSettings, seed: int, net: Restartable | None = None):
-    """(a) at handson-ml2's rate and (b) at the best rate of a fresh search, sharing one
-    compiled network. Returns ``(run_a, search, run_b)``."""
-    data = split(settings)
-    net = net or Restartable(elu_he_net, seed)
-    run_a = train(net.restart(HANDSON_RATE), data, settings)
-    search = lr_search(net, data, settings)
-    run_b = train(net.restart(best_rate(search)), data, settings)
-    return run_a, search, run_b
+def damage_carriers(net: Restartable, data, settings: RunSettings, rate: float) -> dict:
+    """Which part of a reused model carries the damage: train ``lr_search_epochs`` epochs
+    at ``rate`` from each mix of its current (reused) or initial weights with its current
+    or a fresh optimizer state. ("reused", "reused") is what the original post did next."""
+    from dlcourse.callbacks import restore_state, snapshot_state
+
+    (x_train, y_train), validation = data
+    current = snapshot_state(net.model)
+    runs = {}
+    for weights_name, weights in (("reused", current[0]), ("initial", net.initial[0])):
+        for optimizer_name, optimizer in (("reused", current[1]), ("fresh", net.initial[1])):
+            seed_everything(net.seed)
+            restore_state(net.model, (weights, optimizer))
+            net.model.optimizer.learning_rate.assign(rate)
+            runs[(weights_name, optimizer_name)] = fit(
+                net.model, x_train, y_train, settings, validation_data=validation,
+                epochs=settings["lr_search_epochs"])
+    return runs
 
 
 def train_batchnorm(settings: RunSettings, seed: int) -> Run:

@@ -59,7 +59,8 @@ def layer_outputs(activation: str, init: str, *, seed: int = 0, n_layers: int = 
     a = np.random.default_rng(seed).standard_normal((batch, units)).astype("float32")
     outputs = []
     for _ in range(n_layers):
-        layer = keras.layers.Dense(units, activation=activation, kernel_initializer=initializer(init))
+        layer = keras.layers.Dense(units, activation=activation,
+                                   kernel_initializer=initializer(init))
         a = keras.ops.convert_to_numpy(layer(a))
         outputs.append(a)
     return outputs
