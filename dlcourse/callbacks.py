@@ -1,9 +1,11 @@
-"""Callbacks that set the learning rate batch by batch: a learning-rate finder and 1cycle.
+"""Callbacks that set the learning rate batch by batch (a learning-rate finder, 1cycle),
+and an epoch timer.
 
-Both assign ``model.optimizer.learning_rate`` before or after every batch, so they work
-with any Keras optimizer built with a plain float rate (a ``LearningRateSchedule`` has no
-variable to assign). The book's chapters, the assignments and the grader import them from
-here; the state helpers let a search leave a model exactly as it found it.
+The rate callbacks assign ``model.optimizer.learning_rate`` before or after every batch,
+so they work with any Keras optimizer built with a plain float rate (a
+``LearningRateSchedule`` has no variable to assign). The book's chapters, the
+assignments and the grader import them from here; the state helpers let a search leave
+a model exactly as it found it.
 """
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ import time
 
 import keras
 import numpy as np
+
+from dlcourse.schedules import one_cycle_rate
 
 
 def snapshot_state(model) -> tuple[list, list]:
@@ -35,18 +39,21 @@ def restore_state(model, state: tuple[list, list]) -> None:
 
 
 class EpochTimer(keras.callbacks.Callback):
-    """Wall-clock seconds of each epoch, validation included. Compare epochs after the
-    first: the first one also pays for tracing the training step into a graph."""
+    """Seconds of each epoch, validation included: wall-clock (``seconds``) and CPU time
+    of this process (``cpu_seconds``), which other jobs on a shared machine barely change.
+    Compare epochs after the first: the first also pays for tracing the training step."""
 
     def __init__(self):
         super().__init__()
         self.seconds: list[float] = []
+        self.cpu_seconds: list[float] = []
 
     def on_epoch_begin(self, epoch, logs=None):
-        self._start = time.perf_counter()
+        self._start = (time.perf_counter(), time.process_time())
 
     def on_epoch_end(self, epoch, logs=None):
-        self.seconds.append(time.perf_counter() - self._start)
+        self.seconds.append(time.perf_counter() - self._start[0])
+        self.cpu_seconds.append(time.process_time() - self._start[1])
 
 
 class ExponentialLearningRate(keras.callbacks.Callback):
@@ -112,24 +119,16 @@ class OneCycleScheduler(keras.callbacks.Callback):
         self.start_rate = max_rate / 10 if start_rate is None else start_rate
         self.last_iterations = (self.iterations // 10 + 1 if last_iterations is None
                                 else last_iterations)
-        self.half_iteration = (self.iterations - self.last_iterations) // 2
         self.last_rate = self.start_rate / 1000 if last_rate is None else last_rate
         self.iteration = 0
         self.rates: list[float] = []
 
-    def _interpolate(self, iter1, iter2, rate1, rate2):
-        return (rate2 - rate1) * (self.iteration - iter1) / (iter2 - iter1) + rate1
-
     def rate(self) -> float:
-        """The rate of the current iteration."""
-        half = self.half_iteration
-        if self.iteration < half:
-            return self._interpolate(0, half, self.start_rate, self.max_rate)
-        if self.iteration < 2 * half:
-            return self._interpolate(half, 2 * half, self.max_rate, self.start_rate)
-        if self.iteration < self.iterations:
-            return self._interpolate(2 * half, self.iterations, self.start_rate, self.last_rate)
-        return self.last_rate
+        """The rate of the current iteration (:func:`dlcourse.schedules.one_cycle_rate`)."""
+        if self.iteration >= self.iterations:
+            return self.last_rate
+        return one_cycle_rate(self.iteration, self.iterations, self.max_rate, self.start_rate,
+                              self.last_iterations, self.last_rate)
 
     def on_train_batch_begin(self, batch, logs=None):
         rate = self.rate()

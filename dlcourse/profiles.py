@@ -69,7 +69,7 @@ _QUICK = {
                                   seeds=(42,), extra={"patience": 3}),
     # Chapter 6 traces five 20-layer networks (seconds each with Nadam); the slices keep
     # the page within about four minutes on 2 cores.
-    "cifar10_deep": RunSettings(epochs=3, batch_size=32, train_size=4000, test_size=2000,
+    "cifar10_deep": RunSettings(epochs=3, batch_size=32, train_size=3000, test_size=2000,
                                 seeds=(42,), extra={"patience": 2, "lr_search_epochs": 1,
                                                     "mc_samples": 10}),
     "cifar10_1cycle": RunSettings(epochs=5, batch_size=128, train_size=5000, test_size=2000,

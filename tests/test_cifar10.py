@@ -74,6 +74,7 @@ def test_every_exercise_part_is_registered_for_the_reproduction_table():
     assert set(ours) == {"cifar10_a_elu_he", "cifar10_b_nadam_search", "cifar10_c_batchnorm",
                          "cifar10_d_selu", "cifar10_e_alpha_dropout", "cifar10_e_mc_dropout",
                          "cifar10_f_1cycle"}
+    assert [row[0] for row in cifar.TABLE] == list(ours)  # every id has a table row
     for experiment in ours.values():
         assert experiment.metrics[-1] == "val_accuracy"
         for profile in ("quick", "full"):
@@ -127,7 +128,8 @@ def test_one_cycle_rises_falls_and_anneals_one_rate_per_batch():
     assert 0 < peak < batches - 1
     assert np.all(np.diff(rates[:peak + 1]) > 0), "the rate must rise up to the peak"
     assert np.all(np.diff(rates[peak:]) < 0), "then fall all the way"
-    tail = rates[2 * scheduler.half_iteration + 1:]  # after the cycle is back at the start
+    half = (batches - scheduler.last_iterations) // 2
+    tail = rates[2 * half + 1:]  # after the cycle is back at the start
     assert np.all(tail < rates[0]) and rates[-1] < rates[0] / 2, \
         "the last iterations anneal below the start rate"
 
