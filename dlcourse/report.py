@@ -69,7 +69,7 @@ def markdown_table(items, this_build: dict | None = None, *, profile: str = "qui
 
 def measured_key(experiment: str, metric: str) -> str:
     """The glue key under which a chapter stores what its build measured; the
-    reproduction page pastes it from there (``{glue:text}`book/<chapter>::<key>```)."""
+    reproduction page pastes it from there (``{glue:text}`<chapter>.md::<key>```)."""
     return "measured_" + re.sub(r"\W", "_", f"{experiment}__{metric}")
 
 
@@ -184,7 +184,7 @@ def reproduction_page() -> str:
         lines.append(
             f"| [{chapter.replace('_', ' ')}]({chapter}.md) | {label} | {metric} | {ref_text} | "
             f"{{glue:md}}`{full_key(experiment, metric)}` | "
-            f"{{glue:text}}`book/{chapter}::{measured_key(experiment, metric)}:.4f` |")
+            f"{{glue:text}}`{chapter}.md::{measured_key(experiment, metric)}:.4f` |")
     return "\n".join(lines) + "\n"
 
 
