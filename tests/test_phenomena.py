@@ -17,7 +17,7 @@ def test_learning_rate_too_large_is_far_below_the_default():
     settings = QUICK.settings("mnist_lr")
     large = learning_rate.train(0.5, settings, 777).scores["test_accuracy"]
     default = learning_rate.train(1e-3, settings, 777).scores["test_accuracy"]
-    assert default > 0.9, f"the default rate should learn MNIST, got {default:.3f}"
+    assert default > 0.85, f"the default rate should learn MNIST, got {default:.3f}"
     assert large < default - 0.3, f"lr 0.5 reached {large:.3f}, default {default:.3f}"
 
 
