@@ -25,6 +25,14 @@ CHAPTERS = ("learning_rate", "optimizers", "schedules", "initialization", "regul
             "cifar10")  # in the book's order
 
 
+def scored(train: Callable, *args) -> Callable:
+    """A registry ``run`` from a chapter's ``train(*args, settings, seed) -> Run``."""
+    def run(settings, seed):
+        result = train(*args, settings, seed)
+        return {**result.scores, "epochs_run": result.epochs_run}
+    return run
+
+
 def register(experiment: Experiment) -> Experiment:
     REGISTRY[experiment.id] = experiment
     return experiment

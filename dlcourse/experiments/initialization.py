@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlcourse.data import load_scaled
-from dlcourse.experiments import Experiment, register
+from dlcourse.experiments import Experiment, register, scored
 from dlcourse.models import mlp
 from dlcourse.profiles import RunSettings
 from dlcourse.seeding import seed_everything
@@ -201,14 +201,7 @@ def answers(model, x) -> dict:
     return {int(c): float(n / len(predicted)) for c, n in zip(classes, counts)}
 
 
-def _record(activation, init):
-    def run(settings, seed):
-        result = train(activation, init, settings, seed)
-        return {**result.scores, "epochs_run": result.epochs_run}
-    return run
-
-
 for _act, _init in TRAINED:
     register(Experiment(id=experiment_id(_act, _init), settings_key="init_training",
-                        run=_record(_act, _init), metrics=("val_accuracy",),
+                        run=scored(train, _act, _init), metrics=("val_accuracy",),
                         chapter="initialization"))

@@ -6,7 +6,7 @@ one-hot labels, categorical cross-entropy, batch 100, 30 epochs, seed 777.
 from __future__ import annotations
 
 from dlcourse.data import load_scaled
-from dlcourse.experiments import Experiment, register
+from dlcourse.experiments import Experiment, register, scored
 from dlcourse.models import mlp
 from dlcourse.profiles import RunSettings
 from dlcourse.seeding import seed_everything
@@ -53,15 +53,8 @@ def dead_fraction(model, x) -> float:
     return float((activations.max(axis=0) <= 0).mean())
 
 
-def _record(learning_rate):
-    def run(settings, seed):
-        result = train(learning_rate, settings, seed)
-        return {**result.scores, "epochs_run": result.epochs_run}
-    return run
-
-
 for _lr in SWEEP:
     register(Experiment(
         id=experiment_id(_lr),
         settings_key="mnist_lr" if _lr in MAIN else "mnist_lr_sweep",
-        run=_record(_lr), metrics=("test_loss", "test_accuracy"), chapter="learning_rate"))
+        run=scored(train, _lr), metrics=("test_loss", "test_accuracy"), chapter="learning_rate"))

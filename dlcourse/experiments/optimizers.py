@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dlcourse.datasets import load_data
 from dlcourse.data import head, scale
-from dlcourse.experiments import Experiment, register
+from dlcourse.experiments import Experiment, register, scored
 from dlcourse.models import mlp
 from dlcourse.profiles import RunSettings
 from dlcourse.seeding import seed_everything
@@ -67,14 +67,7 @@ TABLE = [("fashion_adam", m, "Adam") for m in ("train_accuracy", "val_loss", "va
 TABLE += [(experiment_id(n), "val_accuracy", n) for n in NAMES if n != "Adam"]
 
 
-def _record(name):
-    def run(settings, seed):
-        result = train(name, settings, seed)
-        return {**result.scores, "epochs_run": result.epochs_run}
-    return run
-
-
 for _name in NAMES:
     register(Experiment(id=experiment_id(_name), settings_key="fashion_optimizers",
-                        run=_record(_name), metrics=("train_accuracy", "val_loss", "val_accuracy"),
+                        run=scored(train, _name), metrics=("train_accuracy", "val_loss", "val_accuracy"),
                         chapter="optimizers"))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from dlcourse.data import head, scale
 from dlcourse.datasets import load_data
-from dlcourse.experiments import Experiment, register
+from dlcourse.experiments import Experiment, register, scored
 from dlcourse.profiles import RunSettings
 from dlcourse.seeding import seed_everything
 from dlcourse.training import Run, evaluate, fit
@@ -133,15 +133,8 @@ METRICS = ("loss_gap", "val_crossentropy", "val_accuracy")
 TABLE = [(experiment_id(n), m, LABELS[n]) for n in NAMES for m in METRICS]
 
 
-def _record(name):
-    def run(settings, seed):
-        result = train(name, settings, seed)
-        return {**result.scores, "epochs_run": result.epochs_run}
-    return run
-
-
 for _name in NAMES:
     register(Experiment(id=experiment_id(_name), settings_key="regularization",
-                        run=_record(_name),
+                        run=scored(train, _name),
                         metrics=METRICS,
                         chapter="regularization"))

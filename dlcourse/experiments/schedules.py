@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from dlcourse import schedules
-from dlcourse.experiments import Experiment, register
+from dlcourse.experiments import Experiment, register, scored
 from dlcourse.experiments.optimizers import split
 from dlcourse.models import mlp
 from dlcourse.profiles import RunSettings
@@ -94,14 +94,7 @@ def experiment_id(name: str) -> str:
 TABLE = [(experiment_id(n), "val_accuracy", n) for n in NAMES]
 
 
-def _record(name):
-    def run(settings, seed):
-        result = train(name, settings, seed)
-        return {**result.scores, "epochs_run": result.epochs_run}
-    return run
-
-
 for _name in NAMES:
     register(Experiment(id=experiment_id(_name), settings_key="fashion_schedules",
-                        run=_record(_name), metrics=("val_loss", "val_accuracy"),
+                        run=scored(train, _name), metrics=("val_loss", "val_accuracy"),
                         chapter="schedules"))
