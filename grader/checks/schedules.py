@@ -1,0 +1,187 @@
+"""The checks of the "schedules" assignment.
+
+Each check has two halves, so that the notebook's test cells and the grader run exactly
+the same code and give the same points:
+
+- :func:`probe` calls the student's object (a function, or the 1cycle callback class) and
+  returns plain data: numbers and lists, nothing else. In the grader it runs in the
+  submission's own subprocess, and only this data crosses back (as JSON).
+- :func:`verify` compares that data with the references (``dlcourse.schedules`` and
+  Keras's own ``CosineDecayRestarts``) and raises ``AssertionError`` with a reason.
+
+:func:`check` is both in one call, for the notebook. Each check has a ``"visible"`` part
+(the points shown in the released notebook) and a ``"hidden"`` part (further points,
+only in the autograder's copy); failure messages of hidden parts never show their inputs.
+"""
+from __future__ import annotations
+
+import math
+
+from dlcourse import schedules as ref
+from grader import config
+from grader.limits import time_limit
+
+PARTS = ("visible", "hidden")
+FUNCTION_CHECKS = ("scheduler_exp", "exponential_decay_fn", "piecewise_constant_fn",
+                   "cosine_decay_restarts")
+CHECKS = FUNCTION_CHECKS + tuple(config.ONE_CYCLE_RUNS)
+
+
+def check(name: str, obj, part: str = "visible") -> None:
+    """Run check ``name`` (part ``"visible"`` or ``"hidden"``) on the student's ``obj``;
+    raise ``AssertionError`` if it fails. What the notebook's test cells call."""
+    data = probe(name, obj, part)
+    verify(name, part, data)
+    print(f"{name}: {part} tests passed")
+
+
+# --- the student's side: call their code, return plain data ---------------------------
+
+def _number(value, call: str) -> float:
+    try:
+        return float(value)
+    except Exception:
+        raise TypeError(f"{call} returned {type(value).__name__}, not a number") from None
+
+
+def _call_text(name: str, args: tuple, part: str) -> str:
+    return f"{name}({', '.join(map(repr, args))})" if part == "visible" else f"{name} (hidden tests)"
+
+
+def _calls(name: str, part: str) -> list[tuple]:
+    if name == "scheduler_exp":
+        return [tuple(p) for p in config.SCHEDULER_EXP_POINTS[part]]
+    if name == "exponential_decay_fn":
+        return [(e,) for e in config.EXPONENTIAL_DECAY_EPOCHS[part]]
+    if name == "piecewise_constant_fn":
+        return [(e,) for e in config.PIECEWISE_CONSTANT_EPOCHS[part]]
+    if name == "cosine_decay_restarts":
+        return [(s,) for s in config.COSINE_DECAY_RESTARTS_STEPS[part]]
+    raise KeyError(name)
+
+
+def probe(name: str, obj, part: str) -> dict:
+    """Call the student's ``obj`` as check ``name`` needs; return ``{"values": [...]}``
+    (functions) or ``{"rates": [...], "batches_per_epoch": n}`` (1cycle). Exceptions from
+    the student's code propagate; a call running past ``config.CALL_TIMEOUT_S`` is
+    interrupted."""
+    if part not in PARTS:
+        raise ValueError(f"part must be one of {PARTS}")
+    with time_limit(config.CALL_TIMEOUT_S, f"{name} ({part} tests)"):
+        if name in FUNCTION_CHECKS:
+            return {"values": [_number(obj(*args), _call_text(name, args, part))
+                               for args in _calls(name, part)]}
+        if name in config.ONE_CYCLE_RUNS:
+            return _probe_one_cycle(obj, config.ONE_CYCLE_RUNS[name][part])
+    raise KeyError(f"no check named {name!r}")
+
+
+def _probe_one_cycle(cls, run: dict) -> dict:
+    """Fit a one-layer model on tiny random data with ``cls(**run["callback"])`` and
+    record the rate the optimizer holds as each batch starts (after the student's
+    callback has run: the rate that batch trains with)."""
+    import keras
+    import numpy as np
+
+    class RateRecorder(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.rates = []
+
+        def on_train_batch_begin(self, batch, logs=None):
+            rate = keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)
+            self.rates.append(float(rate))
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(run["samples"], run["features"])).astype("float32")
+    y = rng.normal(size=(run["samples"], 1)).astype("float32")
+    model = keras.Sequential([keras.Input((run["features"],)), keras.layers.Dense(1)])
+    # A rate no schedule here produces: a batch that trains with it was never set.
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=1.0), loss="mse")
+    recorder = RateRecorder()
+    model.fit(x, y, batch_size=run["batch_size"], epochs=run["epochs"], shuffle=False,
+              callbacks=[cls(**run["callback"]), recorder], verbose=0)
+    return {"rates": recorder.rates,
+            "batches_per_epoch": math.ceil(run["samples"] / run["batch_size"])}
+
+
+# --- the grader's side: compare plain data with the references -------------------------
+
+def expected(name: str, part: str) -> list[float]:
+    """The reference values of check ``name`` at the points of ``part``."""
+    if name == "scheduler_exp":
+        return [ref.scheduler_exp(e, lr) for e, lr in _calls(name, part)]
+    if name == "exponential_decay_fn":
+        fn = ref.exponential_decay(**config.EXPONENTIAL_DECAY)
+        return [fn(e) for (e,) in _calls(name, part)]
+    if name == "piecewise_constant_fn":
+        fn = ref.piecewise_constant(**config.PIECEWISE_CONSTANT)
+        return [fn(e) for (e,) in _calls(name, part)]
+    if name == "cosine_decay_restarts":
+        return _keras_cosine_decay_restarts([s for (s,) in _calls(name, part)])
+    if name in config.ONE_CYCLE_RUNS:
+        run = config.ONE_CYCLE_RUNS[name][part]
+        cb = run["callback"]
+        batches = run["epochs"] * math.ceil(run["samples"] / run["batch_size"])
+        return [ref.one_cycle_rate(min(i, cb["iterations"]), **cb) for i in range(batches)]
+    raise KeyError(name)
+
+
+def _keras_cosine_decay_restarts(steps: list[int]) -> list[float]:
+    """Keras's own ``CosineDecayRestarts`` at ``steps`` (checked against
+    ``dlcourse.schedules.cosine_decay_restarts``, which is what students read about)."""
+    import keras
+    schedule = keras.optimizers.schedules.CosineDecayRestarts(**config.COSINE_DECAY_RESTARTS)
+    values = [float(keras.ops.convert_to_numpy(schedule(step))) for step in steps]
+    ours = [ref.cosine_decay_restarts(s, **config.COSINE_DECAY_RESTARTS) for s in steps]
+    assert _close(values, ours), "the reference cosine_decay_restarts disagrees with Keras"
+    return values
+
+
+def _close(got, want) -> bool:
+    return len(got) == len(want) and all(
+        math.isfinite(g) and abs(g - w) <= config.ATOL + config.RTOL * abs(w)
+        for g, w in zip(got, want))
+
+
+def verify(name: str, part: str, data: dict) -> None:
+    """Raise ``AssertionError`` (with a reason a student can act on) unless ``data`` from
+    :func:`probe` matches the reference."""
+    if "error" in data:  # the grader's runner puts the student's exception here
+        raise AssertionError(data["error"])
+    want = expected(name, part)
+    if name in FUNCTION_CHECKS:
+        got = data["values"]
+        if _close(got, want):
+            return
+        bad = [i for i, (g, w) in enumerate(zip(got, want)) if not _close([g], [w])]
+        if part == "hidden":
+            raise AssertionError(f"{name} is wrong at {len(bad)} of {len(want)} further "
+                                 "points the released tests do not show")
+        call = _call_text(name, _calls(name, part)[bad[0]], part)
+        raise AssertionError(f"{call} returned {got[bad[0]]!r}, expected {want[bad[0]]!r}")
+    _verify_one_cycle(name, part, data, want)
+
+
+def _verify_one_cycle(name: str, part: str, data: dict, want: list[float]) -> None:
+    got, per_epoch = data["rates"], data["batches_per_epoch"]
+    if len(got) != len(want):
+        raise AssertionError(f"the fit ran {len(got)} batches, expected {len(want)}")
+    if _close(got, want):
+        return
+    if got and got[0] == 1.0:
+        raise AssertionError("the first batch trained with the optimizer's initial rate: "
+                             "set the rate before every batch (on_train_batch_begin)")
+    epochs = [got[i:i + per_epoch] for i in range(0, len(got), per_epoch)]
+    if len(got) > per_epoch and all(len(set(e)) == 1 for e in epochs):
+        raise AssertionError("the rate changes only between epochs: 1cycle steps it every batch")
+    cb = config.ONE_CYCLE_RUNS[name][part]["callback"]
+    iterations = cb["iterations"]
+    last = cb.get("last_iterations") or iterations // 10 + 1
+    half = (iterations - last) // 2
+    first = next(i for i, (g, w) in enumerate(zip(got, want)) if not _close([g], [w]))
+    phase = ("the rise" if first < half else "the fall" if first < 2 * half
+             else "the final annealing" if first <= iterations else "after the cycle")
+    where = "" if part == "hidden" else f" (batch {first}: rate {got[first]!r}, expected {want[first]!r})"
+    setting = ", ".join(f"{k}={v!r}" for k, v in cb.items()) if part == "visible" else "other settings"
+    raise AssertionError(f"OneCycleScheduler({setting}): the rate is wrong from {phase} on{where}")

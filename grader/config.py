@@ -1,0 +1,90 @@
+"""Everything the grader and the assignments' nbgrader set-up agree on, in one place:
+the course id, the tests and their points, the reference settings, the tolerances and
+the time limits. ``assignments/nbgrader_config.py``, the notebook's test cells (through
+:mod:`grader.checks.schedules`), the grader and the tests all read it from here.
+"""
+from __future__ import annotations
+
+COURSE_ID = "dlcourse"
+
+# --- time limits (seconds) -------------------------------------------------------------
+# One call of student code (a check's probe, or one of the student's cells) is
+# interrupted after CALL_TIMEOUT_S, in the notebook as in the grader's subprocess; a
+# function that never returns fails its test and the others still run.
+CALL_TIMEOUT_S = 15
+# nbgrader's own per-cell limit (Execute.timeout): a backstop above CALL_TIMEOUT_S that
+# also covers the set-up cell, whose `import keras` takes ~15 s on a busy 2-core machine.
+CELL_TIMEOUT_S = 120
+# The grader's wall-clock limit for one submission's subprocess. If it is reached, the
+# check that was running fails as "timed out" and the remaining ones run in a fresh process.
+SUBMISSION_TIMEOUT_S = 300
+
+# --- tolerances ------------------------------------------------------------------------
+# Keras computes rates in float32 and the optimizer stores them as float32.
+RTOL = 1e-5
+ATOL = 1e-8
+
+# --- the "schedules" assignment ------------------------------------------------------
+SCHEDULES = "schedules"
+SCHEDULES_NOTEBOOK = "schedules.ipynb"
+
+EXPONENTIAL_DECAY = {"lr0": 0.01, "s": 20}
+PIECEWISE_CONSTANT = {"boundaries": [5, 15], "values": [0.01, 0.005, 0.001]}
+COSINE_DECAY_RESTARTS = {"initial_learning_rate": 0.01, "first_decay_steps": 1000,
+                         "t_mul": 2.0, "m_mul": 1.0, "alpha": 0.0}
+
+# The points each check calls the student's function at. "visible" ones are in the
+# released notebook's test cells; "hidden" ones only in the autograder's copy.
+SCHEDULER_EXP_POINTS = {
+    "visible": [(0, 0.01), (1, 0.01), (3, 0.002)],
+    "hidden": [(0, 0.05), (0, 1e-4), (2, 0.05), (7, 0.3), (10, 1e-3), (50, 0.1), (100, 2.0)],
+}
+EXPONENTIAL_DECAY_EPOCHS = {"visible": [0, 20, 40], "hidden": [1, 3, 7, 10, 13, 19, 21, 29, 55, 99, 150]}
+PIECEWISE_CONSTANT_EPOCHS = {"visible": [0, 5, 15], "hidden": [1, 4, 6, 10, 14, 16, 20, 30, 100]}
+COSINE_DECAY_RESTARTS_STEPS = {
+    "visible": [0, 500, 1000, 2000],
+    "hidden": [1, 250, 999, 1001, 1500, 2999, 3000, 3001, 4500, 6999, 7000, 7001, 10000, 20000],
+}
+
+# The 1cycle checks run a real fit on tiny random data (`samples` rows of `features`
+# numbers, `batch_size` per batch, `epochs` epochs) with the student's callback, and record
+# the rate the optimizer holds when each batch starts. `callback` is what the callback is
+# constructed with. A run longer than `iterations` checks that the rate then stays at
+# `last_rate`.
+ONE_CYCLE_RUNS = {
+    "one_cycle_default": {
+        "visible": {"samples": 64, "features": 4, "batch_size": 8, "epochs": 3,
+                    "callback": {"iterations": 24, "max_rate": 0.05}},
+        "hidden": {"samples": 70, "features": 3, "batch_size": 10, "epochs": 4,
+                   "callback": {"iterations": 28, "max_rate": 0.2}},
+    },
+    "one_cycle_options": {
+        "visible": {"samples": 64, "features": 4, "batch_size": 8, "epochs": 3,
+                    "callback": {"iterations": 24, "max_rate": 0.05, "start_rate": 0.01,
+                                 "last_iterations": 6, "last_rate": 1e-4}},
+        "hidden": {"samples": 60, "features": 2, "batch_size": 6, "epochs": 4,
+                   "callback": {"iterations": 36, "max_rate": 0.1, "start_rate": 0.002,
+                                "last_iterations": 9, "last_rate": 1e-5}},
+    },
+}
+
+# grade_id of each autograded test cell -> (the check it runs, the name the student's
+# notebook defines, points). The notebook's cell metadata must give the same points
+# (a test checks it).
+SCHEDULES_TESTS = {
+    "test_scheduler_exp": ("scheduler_exp", "scheduler_exp", 1),
+    "test_exponential_decay_fn": ("exponential_decay_fn", "exponential_decay_fn", 1),
+    "test_piecewise_constant_fn": ("piecewise_constant_fn", "piecewise_constant_fn", 1),
+    "test_cosine_decay_restarts": ("cosine_decay_restarts", "cosine_decay_restarts", 2),
+    "test_one_cycle_default": ("one_cycle_default", "OneCycleScheduler", 2),
+    "test_one_cycle_options": ("one_cycle_options", "OneCycleScheduler", 1),
+}
+
+ASSIGNMENTS = {
+    SCHEDULES: {"notebook": SCHEDULES_NOTEBOOK, "tests": SCHEDULES_TESTS,
+                "checks": "grader.checks.schedules"},
+}
+
+
+def max_points(assignment: str = SCHEDULES) -> int:
+    return sum(points for _, _, points in ASSIGNMENTS[assignment]["tests"].values())

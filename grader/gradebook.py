@@ -1,0 +1,50 @@
+"""Write what :mod:`grader.grade` found: ``gradebook.csv`` (one row per student and
+test), ``gradebook.json`` (the same, with totals, cell errors and timings) and one short
+feedback file per student, ``feedback/<student>.txt``. Reasons of hidden tests never
+show their inputs (the checks word them so)."""
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+FIELDS = ["student", "test", "points", "max_points", "passed", "reason"]
+
+
+def write(graded: list[dict], out: str | Path, assignment: str) -> Path:
+    out = Path(out)
+    (out / "feedback").mkdir(parents=True, exist_ok=True)
+    with open(out / "gradebook.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, FIELDS)
+        writer.writeheader()
+        for submission in graded:
+            for result in submission["results"]:
+                writer.writerow(result.as_dict())
+    book = {"assignment": assignment, "students": {}}
+    for submission in graded:
+        results = submission["results"]
+        book["students"][submission["student"]] = {
+            "total": sum(r.points for r in results),
+            "max_points": sum(r.max_points for r in results),
+            "seconds": round(submission["seconds"], 1),
+            "tests": [r.as_dict() for r in results],
+            "cell_errors": submission["cell_errors"],
+        }
+        (out / "feedback" / f"{submission['student']}.txt").write_text(
+            feedback(submission, assignment))
+    (out / "gradebook.json").write_text(json.dumps(book, indent=1))
+    return out
+
+
+def feedback(submission: dict, assignment: str) -> str:
+    results = submission["results"]
+    total, most = sum(r.points for r in results), sum(r.max_points for r in results)
+    lines = [f"Assignment {assignment!r}: {total:g} / {most:g} points", ""]
+    for r in results:
+        mark = "passed" if r.passed else "FAILED"
+        lines.append(f"{r.test}: {r.points:g}/{r.max_points:g} {mark}"
+                     + (f" - {r.reason}" if r.reason else ""))
+    if submission["cell_errors"]:
+        lines += ["", "Cells of your notebook that raised an error:"]
+        lines += [f"  {e['cell']}: {e['error']}" for e in submission["cell_errors"]]
+    return "\n".join(lines) + "\n"

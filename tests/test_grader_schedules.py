@@ -1,0 +1,260 @@
+"""The "schedules" assignment end to end: sample submissions (correct, partly correct,
+wrong, crashing, one function looping forever) built from the source notebook by
+swapping the answer cells, graded by the grader's command line with exact points; and,
+slow, the real nbgrader: generate_assignment (no solutions, no hidden tests in the
+release), autograde of the same submissions (the same points per test as the grader),
+generate_feedback (no hidden tests in the feedback)."""
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbgrader.api import Gradebook
+
+from grader import config
+from grader.extract import student_cells
+
+ROOT = Path(__file__).resolve().parents[1]
+COURSE = ROOT / "assignments"
+SOURCE = COURSE / "source" / "schedules" / "schedules.ipynb"
+ASSIGNMENT = "schedules"
+POINTS = {grade_id: points for grade_id, (_, _, points) in config.SCHEDULES_TESTS.items()}
+
+ONE_CYCLE_IGNORING_OPTIONS = '''
+class OneCycleScheduler(keras.callbacks.Callback):
+    def __init__(self, iterations, max_rate, start_rate=None, last_iterations=None,
+                 last_rate=None):
+        super().__init__()
+        self.iterations, self.max_rate = iterations, max_rate
+        self.start_rate = max_rate / 10          # ignores start_rate, last_iterations, last_rate
+        self.last_iterations = iterations // 10 + 1
+        self.last_rate = self.start_rate / 1000
+        self.half = (iterations - self.last_iterations) // 2
+        self.iteration = 0
+
+    def on_train_batch_begin(self, batch, logs=None):
+        i, h = min(self.iteration, self.iterations), self.half
+        if i < h:
+            rate = self.start_rate + (self.max_rate - self.start_rate) * i / h
+        elif i < 2 * h:
+            rate = self.max_rate + (self.start_rate - self.max_rate) * (i - h) / h
+        else:
+            rate = self.start_rate + (self.last_rate - self.start_rate) * (i - 2 * h) / (self.iterations - 2 * h)
+        self.iteration += 1
+        self.model.optimizer.learning_rate.assign(rate)
+'''
+
+ONE_CYCLE_PER_EPOCH = '''
+class OneCycleScheduler(keras.callbacks.Callback):
+    def __init__(self, iterations, max_rate, start_rate=None, last_iterations=None,
+                 last_rate=None):
+        super().__init__()
+        self.max_rate = max_rate
+
+    def on_epoch_begin(self, epoch, logs=None):   # steps once an epoch, not every batch
+        self.model.optimizer.learning_rate.assign(self.max_rate / (epoch + 1))
+'''
+
+# sample -> the answer cells it replaces (grade_id -> code); the others keep the solution.
+SAMPLES = {
+    "correct": {},
+    "partial": {
+        "answer_exponential_decay_fn":  # right at the visible epochs 0, 20, 40 only
+            "def exponential_decay_fn(epoch):\n    return 0.01 * 0.1 ** (epoch // 20)",
+        "answer_cosine_decay_restarts":  # no restarts
+            "def cosine_decay_restarts(step):\n"
+            "    return 0.005 * (1 + math.cos(math.pi * min(step, 1000) / 1000))",
+        "answer_one_cycle": ONE_CYCLE_IGNORING_OPTIONS,
+    },
+    "wrong": {
+        "answer_scheduler_exp": "def scheduler_exp(epoch, lr):\n    return lr * math.exp(-1)",
+        "answer_exponential_decay_fn":
+            "def exponential_decay_fn(epoch):\n    return 0.01 * math.exp(-epoch / 20)",
+        "answer_piecewise_constant_fn":
+            "def piecewise_constant_fn(epoch):\n    return 0.01 if epoch <= 5 else 0.005 if epoch <= 15 else 0.001",
+        "answer_cosine_decay_restarts": "def cosine_decay_restarts(step):\n    return 0.01",
+        "answer_one_cycle": ONE_CYCLE_PER_EPOCH,
+    },
+    "crashing": {
+        "answer_scheduler_exp":
+            "def scheduler_exp(epoch, lr):\n    raise ValueError('not finished')",
+        "answer_exponential_decay_fn":  # forgot the return
+            "def exponential_decay_fn(epoch):\n    0.01 * 0.1 ** (epoch / 20)",
+        "answer_piecewise_constant_fn":  # the cell itself raises: the function never exists
+            "raise RuntimeError('half-written cell')\n\ndef piecewise_constant_fn(epoch):\n    return 0.01",
+    },
+    "looping": {
+        "answer_cosine_decay_restarts":
+            "def cosine_decay_restarts(step):\n    period = 1000\n"
+            "    while step >= 0:  # never ends\n        step -= period * 0\n    return 0.01",
+    },
+}
+
+EXPECTED = {
+    "correct": dict(POINTS),
+    "partial": {**POINTS, "test_exponential_decay_fn": 0, "test_cosine_decay_restarts": 0,
+                "test_one_cycle_options": 0},
+    "wrong": {grade_id: 0 for grade_id in POINTS},
+    "crashing": {**POINTS, "test_scheduler_exp": 0, "test_exponential_decay_fn": 0,
+                 "test_piecewise_constant_fn": 0},
+    "looping": {**POINTS, "test_cosine_decay_restarts": 0},
+}
+
+
+def _nbgrader_meta(cell) -> dict:
+    return cell.metadata.get("nbgrader", {})
+
+
+def make_submission(notebook: Path, answers: dict[str, str]):
+    """``notebook`` (source or release) with every answer cell holding the source's
+    solution, or the code ``answers`` gives for it."""
+    source = nbformat.read(str(SOURCE), as_version=4)
+    solutions = {_nbgrader_meta(c)["grade_id"]: "\n".join(
+                     line for line in c.source.splitlines() if "### " not in line)
+                 for c in source.cells if _nbgrader_meta(c).get("solution")}
+    nb = nbformat.read(str(notebook), as_version=4)
+    for cell in nb.cells:
+        grade_id = _nbgrader_meta(cell).get("grade_id")
+        if _nbgrader_meta(cell).get("solution"):
+            cell.source = answers.get(grade_id, solutions[grade_id])
+    return nb
+
+
+def write_submissions(submitted: Path, notebook: Path) -> None:
+    for student, answers in SAMPLES.items():
+        folder = submitted / student / ASSIGNMENT
+        folder.mkdir(parents=True)
+        nbformat.write(make_submission(notebook, answers), str(folder / config.SCHEDULES_NOTEBOOK))
+
+
+def test_notebook_matches_the_grader_config():
+    nb = nbformat.read(str(SOURCE), as_version=4)
+    tests = {_nbgrader_meta(c)["grade_id"]: c for c in nb.cells if _nbgrader_meta(c).get("grade")}
+    assert {g: _nbgrader_meta(c)["points"] for g, c in tests.items()} == POINTS
+    for grade_id, cell in tests.items():
+        check, name, _ = config.SCHEDULES_TESTS[grade_id]
+        assert _nbgrader_meta(cell)["locked"] and not _nbgrader_meta(cell)["solution"]
+        assert f'check("{check}", {name}, "visible")' in cell.source
+        hidden = cell.source.split("### BEGIN HIDDEN TESTS")[1].split("### END HIDDEN TESTS")[0]
+        assert f'check("{check}", {name}, "hidden")' in hidden
+    answers = [c for c in nb.cells if _nbgrader_meta(c).get("solution")]
+    assert answers and all("### BEGIN SOLUTION" in c.source for c in answers)
+    ids = [_nbgrader_meta(c)["grade_id"] for c in nb.cells]
+    assert len(ids) == len(set(ids)) and all(ids)
+    assert f"**{config.max_points()} points** in all" in nb.cells[0].source
+    answer_ids = {_nbgrader_meta(c)["grade_id"] for c in answers}
+    assert all(set(sample) <= answer_ids for sample in SAMPLES.values())
+
+
+def test_extract_restores_locked_cells_and_skips_tests(tmp_path):
+    nb = make_submission(SOURCE, {})
+    setup = next(c for c in nb.cells if _nbgrader_meta(c).get("grade_id") == "setup")
+    setup.source = "import os  # the student changed a locked cell"
+    nbformat.write(nb, str(tmp_path / "nb.ipynb"))
+    cells = {c["id"]: c["source"] for c in student_cells(tmp_path / "nb.ipynb", SOURCE)}
+    assert "import keras" in cells["setup"]
+    assert not any(grade_id.startswith("test_") for grade_id in cells)
+    assert "answer_one_cycle" in cells
+
+
+@pytest.fixture(scope="module")
+def grader_gradebook(tmp_path_factory):
+    course = tmp_path_factory.mktemp("course")
+    write_submissions(course / "submitted", SOURCE)
+    out = course / "grades"
+    proc = subprocess.run([sys.executable, "-m", "grader", "grade", str(course / "submitted"),
+                           "--assignment", ASSIGNMENT, "--out", str(out), "--source", str(SOURCE)],
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    print(proc.stdout)
+    return out
+
+
+def test_grader_gives_the_expected_points(grader_gradebook):
+    book = json.loads((grader_gradebook / "gradebook.json").read_text())
+    points = {student: {t["test"]: t["points"] for t in record["tests"]}
+              for student, record in book["students"].items()}
+    assert points == EXPECTED
+    for student, record in book["students"].items():
+        assert record["total"] == sum(EXPECTED[student].values())
+        assert record["max_points"] == config.max_points() == 8
+    rows = (grader_gradebook / "gradebook.csv").read_text().splitlines()
+    assert rows[0] == "student,test,points,max_points,passed,reason"
+    assert len(rows) == 1 + len(SAMPLES) * len(POINTS)
+
+
+def test_grader_reasons_and_feedback(grader_gradebook):
+    book = json.loads((grader_gradebook / "gradebook.json").read_text())
+    reason = {(s, t["test"]): t["reason"] for s, r in book["students"].items() for t in r["tests"]}
+    assert "did not finish within" in reason["looping", "test_cosine_decay_restarts"]
+    assert "ValueError: not finished" in reason["crashing", "test_scheduler_exp"]
+    assert "exponential_decay_fn(0) returned NoneType" in reason["crashing", "test_exponential_decay_fn"]
+    assert "is not defined" in reason["crashing", "test_piecewise_constant_fn"]
+    assert reason["partial", "test_exponential_decay_fn"].startswith("hidden tests:")
+    assert "cosine_decay_restarts(1000) returned" in reason["partial", "test_cosine_decay_restarts"]
+    assert "only between epochs" in reason["wrong", "test_one_cycle_default"]
+    assert book["students"]["crashing"]["cell_errors"] == [
+        {"cell": "answer_piecewise_constant_fn", "error": "RuntimeError: half-written cell"}]
+    feedback = (grader_gradebook / "feedback" / "partial.txt").read_text()
+    assert feedback.startswith("Assignment 'schedules': 4 / 8 points")
+    # A hidden failure names no hidden input.
+    hidden_epochs = config.EXPONENTIAL_DECAY_EPOCHS["hidden"]
+    line = next(l for l in feedback.splitlines() if l.startswith("test_exponential_decay_fn"))
+    assert not any(f"({e})" in line for e in hidden_epochs) and "further points" in line
+    for student in SAMPLES:
+        assert (grader_gradebook / "feedback" / f"{student}.txt").exists()
+
+
+def _nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env,
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
+    return proc
+
+
+@pytest.mark.slow
+def test_nbgrader_release_autograde_and_feedback(tmp_path, grader_gradebook):
+    course = tmp_path / "assignments"
+    shutil.copytree(COURSE, course, ignore=shutil.ignore_patterns(
+        "release", "submitted", "autograded", "feedback", "gradebook.db", "__pycache__"))
+    _nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
+
+    release = course / "release" / ASSIGNMENT / config.SCHEDULES_NOTEBOOK
+    text = "\n".join(c.source for c in nbformat.read(str(release), as_version=4).cells)
+    assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
+    assert '"hidden")' not in text and "math.exp(-1)" not in text
+    assert text.count("raise NotImplementedError()") == 7  # 5 functions, 2 methods
+    assert text.count('"visible")') == len(POINTS)
+
+    write_submissions(course / "submitted", release)
+    _nbgrader(course, "autograde", ASSIGNMENT, "--create")
+    nbgrader_points = {}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        for student in gradebook.students:
+            notebook = gradebook.find_submission_notebook(ASSIGNMENT, "schedules", student.id)
+            nbgrader_points[student.id] = {g.name: g.score for g in notebook.grades}
+    assert nbgrader_points == EXPECTED
+
+    book = json.loads((grader_gradebook / "gradebook.json").read_text())
+    assert {s: {t["test"]: t["points"] for t in r["tests"]} for s, r in book["students"].items()} \
+        == nbgrader_points
+
+    _nbgrader(course, "generate_feedback", ASSIGNMENT)
+    for student in SAMPLES:
+        page = (course / "feedback" / student / ASSIGNMENT / "schedules.html").read_text()
+        text = html.unescape(re.sub(r"<[^>]+>", "", page))
+        assert 'check("scheduler_exp", scheduler_exp, "visible")' in text
+        assert "BEGIN HIDDEN TESTS" not in text and '"hidden")' not in text
+        assert "BEGIN SOLUTION" not in text
+        assert "grader/checks/schedules.py" not in text  # test cells' errors: "Name: message" only
+    partial = html.unescape((course / "feedback" / "partial" / ASSIGNMENT / "schedules.html").read_text())
+    assert "further points the released tests do not show" in partial
