@@ -56,6 +56,17 @@ class EpochTimer(keras.callbacks.Callback):
         self.cpu_seconds.append(time.process_time() - self._start[1])
 
 
+class LearningRateRecorder(keras.callbacks.Callback):
+    """Record, as each batch starts (after any schedule callback listed before it), the
+    rate the optimizer holds: the rate that batch really trains with."""
+
+    def on_train_begin(self, logs=None):
+        self.rates: list[float] = []
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.rates.append(float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)))
+
+
 class ExponentialLearningRate(keras.callbacks.Callback):
     """Multiply the rate by ``factor`` after every batch and record (rate, batch loss).
 

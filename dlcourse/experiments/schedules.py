@@ -23,21 +23,6 @@ NAMES = ("constant", "exp_scheduler", "exponential_decay", "piecewise_constant",
          "cosine_restarts", "reduce_on_plateau", "1cycle")
 
 
-def rate_recorder():
-    """A callback that records, after every batch, the rate the optimizer applied."""
-    import keras
-
-    class LearningRateRecorder(keras.callbacks.Callback):
-        def on_train_begin(self, logs=None):
-            self.rates = []
-
-        def on_train_batch_begin(self, batch, logs=None):
-            self.rates.append(float(keras.ops.convert_to_numpy(
-                self.model.optimizer.learning_rate)))
-
-    return LearningRateRecorder()
-
-
 def setup(name: str, steps_per_epoch: int, epochs: int):
     """The optimizer's learning rate (a float or a schedule object) and the callbacks
     that implement schedule ``name``."""
@@ -75,7 +60,9 @@ def train(name: str, settings: RunSettings, seed: int) -> Run:
     (x_train, y_train), (x_valid, y_valid) = split(settings)
     steps_per_epoch = math.ceil(len(x_train) / settings.batch_size)
     learning_rate, callbacks = setup(name, steps_per_epoch, settings.epochs)
-    recorder = rate_recorder()
+    from dlcourse.callbacks import LearningRateRecorder
+
+    recorder = LearningRateRecorder()
     seed_everything(seed)
     model = mlp((28, 28))
     model.compile(optimizer=keras.optimizers.SGD(learning_rate=learning_rate, momentum=0.9),

@@ -83,14 +83,7 @@ def _probe_one_cycle(cls, run: dict) -> dict:
     import keras
     import numpy as np
 
-    class RateRecorder(keras.callbacks.Callback):
-        def __init__(self):
-            super().__init__()
-            self.rates = []
-
-        def on_train_batch_begin(self, batch, logs=None):
-            rate = keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)
-            self.rates.append(float(rate))
+    from dlcourse.callbacks import LearningRateRecorder
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(run["samples"], run["features"])).astype("float32")
@@ -98,7 +91,7 @@ def _probe_one_cycle(cls, run: dict) -> dict:
     model = keras.Sequential([keras.Input((run["features"],)), keras.layers.Dense(1)])
     # A rate no schedule here produces: a batch that trains with it was never set.
     model.compile(optimizer=keras.optimizers.SGD(learning_rate=1.0), loss="mse")
-    recorder = RateRecorder()
+    recorder = LearningRateRecorder()
     model.fit(x, y, batch_size=run["batch_size"], epochs=run["epochs"], shuffle=False,
               callbacks=[cls(**run["callback"]), recorder], verbose=0)
     return {"rates": recorder.rates,
