@@ -2,6 +2,8 @@
 here: ``cd assignments && ../.venv/bin/nbgrader ...``). Standard layout:
 source/ -> release/ -> submitted/ -> autograded/ -> feedback/, gradebook.db beside them.
 Time limits come from grader/config.py, the one place the grader also reads them."""
+import os
+
 from grader import config as grader_config
 
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
@@ -19,6 +21,12 @@ c.CourseDirectory.feedback_directory = "feedback"
 # the next cells still run, so one hanging function costs only its own test.
 c.Execute.timeout = grader_config.CELL_TIMEOUT_S
 c.Execute.interrupt_on_timeout = True
+
+# Autograde runs the notebooks in grading mode (see grader/config.py): the model
+# assignments' notebooks train on the quick profile's slices and save to a scratch file,
+# so autograde takes seconds and scores the model each student submitted. The kernels
+# nbgrader starts inherit this process's environment.
+os.environ[grader_config.GRADING_ENV] = "1"
 
 # Feedback: nbgrader 0.9.6 builds the feedback HTML from the autograded notebook, whose
 # test cells hold the hidden tests again (autograde restores them from the gradebook).

@@ -88,3 +88,75 @@ ASSIGNMENTS = {
 
 def max_points(assignment: str = SCHEDULES) -> int:
     return sum(points for _, _, points in ASSIGNMENTS[assignment]["tests"].values())
+
+
+# --- the model assignments -------------------------------------------------------------
+# Students train a network and save it; the grader loads the saved file itself (Keras's
+# safe mode, in a process that never runs student code), checks it is the network
+# asked for, and scores it on held-out data the notebook never loads: the dataset's
+# official test set (its first `test_size` images in the quick profile).
+#
+# Thresholds come from this course's own measured runs, the book's
+# `book/results/reproduction.json`: the recorded mean of `threshold_from` in the active
+# profile, less `margin` (which also covers the gap between the validation set the
+# record was measured on and the test set graded here), rounded down to 0.01.
+#
+# "Grading mode" (`$DLCOURSE_GRADING=1`, set by nbgrader_config.py for autograde and by
+# the grader for its run of the notebook): the notebook's data are the quick profile's
+# slices and the notebook saves to `grading_file`, so re-running the student's code to
+# see that it trains takes seconds and never overwrites the submitted model.
+GRADING_ENV = "DLCOURSE_GRADING"
+
+# An assignment's tests: grade_id -> (check, target, points). A model check's target is
+# a file of the submission ("file:" + name), which the grader opens in a clean process.
+LEARNING_RATE, OPTIMIZERS, DEEP_CIFAR10 = "learning_rate", "optimizers", "deep_cifar10"
+
+
+def _model_tests(assignment: str, model_file: str, grading_file: str) -> dict:
+    return {
+        "test_architecture": (f"{assignment}:architecture", "file:" + model_file, 1),
+        "test_accuracy": (f"{assignment}:accuracy", "file:" + model_file, 3),
+        "test_trains": (f"{assignment}:trains", "file:" + grading_file, 1),
+    }
+
+
+MODEL_ASSIGNMENTS = {
+    LEARNING_RATE: {
+        "title": "a learning rate for RMSprop on MNIST",
+        "dataset": "mnist", "settings_key": "mnist_lr",
+        "model_file": "mnist_model.keras", "grading_file": "mnist_model.grading.keras",
+        "threshold_from": ("mnist_rmsprop_lr_0.001", "test_accuracy"), "margin": 0.02,
+        # The network is fixed (chapter 1's): the student chooses the rate and epochs.
+        "architecture": {"input_shape": [784], "hidden": [(100, "relu")], "batch_norm": 0,
+                         "allowed": ["Dense"]},
+        "trains_above": 0.5,
+    },
+    OPTIMIZERS: {
+        "title": "an optimizer for Fashion-MNIST",
+        "dataset": "fashion_mnist", "settings_key": "fashion_optimizers",
+        "model_file": "fashion_model.keras", "grading_file": "fashion_model.grading.keras",
+        "threshold_from": ("fashion_adam", "val_accuracy"), "margin": 0.03,
+        "architecture": {"input_shape": [28, 28], "hidden": [(100, "relu")], "batch_norm": 0,
+                         "allowed": ["Flatten", "Dense"]},
+        "trains_above": 0.5,
+    },
+    DEEP_CIFAR10: {
+        "title": "a batch-normalised deep network on CIFAR-10",
+        "dataset": "cifar10", "settings_key": "cifar10_deep",
+        "model_file": "cifar10_model.keras", "grading_file": "cifar10_model.grading.keras",
+        "threshold_from": ("cifar10_c_batchnorm", "val_accuracy"), "margin": 0.05,
+        # Exercise 8(c): 20 hidden Dense(100) with ELU, batch normalisation for each.
+        "architecture": {"input_shape": [32, 32, 3], "hidden": [(100, "elu")] * 20,
+                         "batch_norm": 20,
+                         "allowed": ["Flatten", "Dense", "BatchNormalization", "Activation"]},
+        "trains_above": 0.15,
+    },
+}
+for _name, _spec in MODEL_ASSIGNMENTS.items():
+    _spec["notebook"] = f"{_name}.ipynb"
+    _spec["tests"] = _model_tests(_name, _spec["model_file"], _spec["grading_file"])
+    ASSIGNMENTS[_name] = {"notebook": _spec["notebook"], "tests": _spec["tests"],
+                          "checks": "grader.checks.models"}
+
+# A model check loads TensorFlow and a saved network and scores it on up to 10,000 images.
+MODEL_CHECK_TIMEOUT_S = 180

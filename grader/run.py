@@ -28,6 +28,7 @@ from grader import config
 from grader.limits import time_limit
 
 PARTS = ("visible", "hidden")
+_MISSING = object()
 
 
 def _describe(exc: BaseException) -> str:
@@ -36,8 +37,13 @@ def _describe(exc: BaseException) -> str:
 
 def run_submission(cells: list[dict], tests: list[tuple[str, str, str]], checks_module: str,
                    cwd: str | Path | None = None,
-                   timeout: float = config.SUBMISSION_TIMEOUT_S) -> dict:
+                   timeout: float = config.SUBMISSION_TIMEOUT_S,
+                   env: dict | None = None) -> dict:
     """Probe every ``(grade_id, check, name)`` of ``tests`` on the code of ``cells``.
+
+    ``name`` is the object of the student's namespace a check probes, or ``"file:PATH"``
+    for a file (relative to ``cwd``). With no tests, the cells still run once (for the
+    files they write). ``env`` adds environment variables for the child.
 
     Returns ``{"data": {grade_id: {part: data}}, "cell_errors": [...], "log": str}``, where
     each ``data`` is what the check's ``probe`` returned, or ``{"error": reason}``, or
@@ -47,7 +53,9 @@ def run_submission(cells: list[dict], tests: list[tuple[str, str, str]], checks_
     data: dict[str, dict] = {grade_id: {} for grade_id, _, _ in tests}
     cell_errors: list[dict] = []
     log = ""
-    while remaining:
+    first = True
+    while remaining or (first and cells):
+        first = False
         with tempfile.TemporaryDirectory(prefix="grader-") as tmp:
             spec_path, out_path = Path(tmp, "spec.json"), Path(tmp, "events.jsonl")
             spec = {"cells": cells, "checks": checks_module,
@@ -57,7 +65,8 @@ def run_submission(cells: list[dict], tests: list[tuple[str, str, str]], checks_
             proc = subprocess.Popen(
                 [sys.executable, "-m", "grader.run", str(spec_path), str(out_path)],
                 cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONUNBUFFERED": "1"},
+                env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONUNBUFFERED": "1",
+                     **(env or {})},
                 start_new_session=True)
             try:
                 output, _ = proc.communicate(timeout=timeout)
@@ -115,11 +124,15 @@ def _child(spec_path: str, out_path: str) -> None:
             emit(event="result", test=grade_id, part=part, data={"skipped": True})
             continue
         emit(event="start", test=grade_id, part=part)
-        if name not in namespace:
-            data = {"error": f"NameError: name {name!r} is not defined"}
+        if name.startswith("file:"):
+            target = name[len("file:"):]
+        elif name in namespace:
+            target = namespace[name]
         else:
+            target, data = _MISSING, {"error": f"NameError: name {name!r} is not defined"}
+        if target is not _MISSING:
             try:
-                data = checks.probe(check, namespace[name], part)
+                data = checks.probe(check, target, part)
                 json.dumps(data)
             except BaseException as exc:  # noqa: BLE001
                 data = {"error": f"{name} raised {_describe(exc)}",

@@ -1,0 +1,72 @@
+"""The data of the model assignments: what the notebook trains on, and the held-out
+images only the grader scores on. One place, so that the notebook, the grader and
+nbgrader's autograde all prepare images the same way."""
+from __future__ import annotations
+
+import os
+
+from dlcourse.data import head, scale
+from dlcourse.datasets import load_data
+from dlcourse.profiles import Profile, RunSettings, current_profile
+from grader import config
+
+MNIST_VALID = 10_000  # the last 10,000 training images: the learning-rate notebook's validation
+
+
+def grading() -> bool:
+    """Whether the notebook runs to be graded (``$DLCOURSE_GRADING=1``), not by its student."""
+    return os.environ.get(config.GRADING_ENV, "").strip() not in ("", "0")
+
+
+def training_settings(assignment: str) -> RunSettings:
+    """What the notebook trains with: the active profile's settings, the quick profile's
+    in grading mode."""
+    return _settings(assignment, grading())
+
+
+def _settings(assignment: str, quick: bool = False) -> RunSettings:
+    profile = Profile("quick") if quick else current_profile()
+    return profile.settings(config.MODEL_ASSIGNMENTS[assignment]["settings_key"])
+
+
+def model_path(assignment: str) -> str:
+    """Where the notebook saves its model: the file the student submits, or, in grading
+    mode, a scratch file beside it (the submitted one stays as it was handed in)."""
+    spec = config.MODEL_ASSIGNMENTS[assignment]
+    return spec["grading_file"] if grading() else spec["model_file"]
+
+
+def training_data(assignment: str, *, graded_sizes: bool = True):
+    """``((x_train, y_train), (x_valid, y_valid))`` for the notebook, as the chapter feeds
+    its network: MNIST flattened and scaled to [0, 1] (train: the first 50,000 training
+    images, validation: the last 10,000); Fashion-MNIST scaled, split 80/20 with
+    ``random_state=42``; CIFAR-10 raw 0-255 floats, validation = the first 5,000. Cut to
+    the profile's sizes, the quick profile's in grading mode (unless not
+    ``graded_sizes``: the checks score on the profile's own validation slice, so that the
+    grader and nbgrader's autograde score the same images). Labels are integers."""
+    s = training_settings(assignment) if graded_sizes else _settings(assignment)
+    dataset = config.MODEL_ASSIGNMENTS[assignment]["dataset"]
+    if dataset == "mnist":
+        (x, y), _ = load_data("mnist")
+        x, y = scale(x, flatten=True), y.reshape(-1)
+        train = head(x[:-MNIST_VALID], y[:-MNIST_VALID], s.train_size)
+        valid = head(x[-MNIST_VALID:], y[-MNIST_VALID:], s.test_size)
+        return train, valid
+    if dataset == "fashion_mnist":
+        from dlcourse.experiments.optimizers import split
+        return split(s)
+    if dataset == "cifar10":
+        from dlcourse.experiments.cifar10 import split
+        return split(s)
+    raise KeyError(dataset)
+
+
+def heldout_data(assignment: str):
+    """``(x_test, y_test)``: the official test set, prepared as :func:`training_data`
+    prepares its images, cut to the active profile's ``test_size``."""
+    dataset = config.MODEL_ASSIGNMENTS[assignment]["dataset"]
+    _, (x, y) = load_data(dataset)
+    x, y = head(x, y.reshape(-1), _settings(assignment).test_size)
+    if dataset == "cifar10":
+        return x.astype("float32"), y
+    return scale(x, flatten=dataset == "mnist"), y
