@@ -1,12 +1,19 @@
-"""Command line: ``python -m grader grade ASSIGNMENTS_DIR/submitted --assignment schedules
---out DIR`` grades every ``submitted/<student>/<assignment>/`` and writes the gradebook."""
+"""Command line: ``python -m grader grade ASSIGNMENTS_DIR/submitted --assignment NAME
+--out DIR`` grades every ``submitted/<student>/<assignment>/`` with pytest and the
+grader's plugin, and writes the gradebook. Options after ``--`` go to pytest (e.g.
+``-- -k alice`` or ``-- -n 4`` with pytest-xdist)."""
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from grader import config, gradebook
-from grader.grade import grade_directory
+import pytest
+
+from grader import config
+from grader.grade import default_source, submissions
+
+PYTEST_INI = Path(__file__).with_name("pytest.ini")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,16 +24,22 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--assignment", required=True, choices=sorted(config.ASSIGNMENTS))
     grade.add_argument("--out", required=True, help="where to write gradebook.csv/.json and feedback/")
     grade.add_argument("--source", help="the source notebook (default: ../source/<assignment>/ beside submitted/)")
+    grade.add_argument("pytest_args", nargs="*", help="further pytest options, after --")
     args = parser.parse_args(argv)
 
-    graded = grade_directory(args.submitted, args.assignment, args.source)
-    out = gradebook.write(graded, args.out, args.assignment)
-    for submission in graded:
-        results = submission["results"]
-        print(f"{submission['student']}: {sum(r.points for r in results):g}/"
-              f"{sum(r.max_points for r in results):g} ({submission['seconds']:.1f} s)")
-    print(f"{len(graded)} submission(s) graded; gradebook in {out}")
-    return 0
+    notebooks = submissions(args.submitted, args.assignment)
+    if not notebooks:
+        print(f"no submissions of {args.assignment!r} in {args.submitted}", file=sys.stderr)
+        return 2
+    source = args.source or default_source(args.submitted, args.assignment)
+    options = ["-c", str(PYTEST_INI), "--rootdir", str(Path(args.submitted).resolve()),
+               "-p", "grader.pytest_plugin", "--assignment", args.assignment,
+               "--gradebook-out", args.out, *(["--source", str(source)] if source else []),
+               *args.pytest_args]
+    status = pytest.main(options + [str(n) for n in notebooks])
+    print(f"{len(notebooks)} submission(s) graded; gradebook in {args.out}")
+    # Failing tests are students' lost points, not the grader's failure.
+    return 0 if status in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) else int(status)
 
 
 if __name__ == "__main__":

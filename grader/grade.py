@@ -1,6 +1,7 @@
-"""Grade submissions: run each one's code (:mod:`grader.run`), judge the plain data that
-comes back with the checks' ``verify``, and give each test all its points or none, as
-nbgrader does for an autograded test cell."""
+"""Grade one submission: run its code (:mod:`grader.run`) and judge the plain data that
+comes back with the checks' ``verify``; each test gives all its points or none, as
+nbgrader does for an autograded test cell. :mod:`grader.pytest_plugin` turns every
+(submission, test) into a pytest item on top of these two functions."""
 from __future__ import annotations
 
 import importlib
@@ -28,8 +29,12 @@ class TestResult:
         return asdict(self)
 
 
-def _judge(verify, check: str, parts: dict) -> str:
-    """'' if both parts pass, else the reason the first failing part gives."""
+def judge(assignment: str, grade_id: str, parts: dict) -> None:
+    """Raise ``AssertionError`` ("<part> tests: <reason>") unless both parts of test
+    ``grade_id`` pass on the data :func:`run_checks` gathered for it."""
+    spec = config.ASSIGNMENTS[assignment]
+    check = spec["tests"][grade_id][0]
+    verify = importlib.import_module(spec["checks"]).verify
     for part in ("visible", "hidden"):
         data = parts.get(part, {"error": "not run"})
         if data.get("skipped"):
@@ -37,14 +42,13 @@ def _judge(verify, check: str, parts: dict) -> str:
         try:
             verify(check, part, data)
         except AssertionError as exc:
-            return f"{part} tests: {exc}"
-    return ""
+            raise AssertionError(f"{part} tests: {exc}") from None
 
 
-def grade_submission(notebook: str | Path, assignment: str, student: str = "",
-                     source: str | Path | None = None) -> dict:
-    """Grade one submitted notebook; returns ``{"student", "results": [TestResult...],
-    "cell_errors", "seconds"}``.
+def run_checks(notebook: str | Path, assignment: str,
+               source: str | Path | None = None) -> dict:
+    """Run one submitted notebook's code and probe its tests; returns ``{"data":
+    {grade_id: {part: data}}, "cell_errors", "log", "seconds"}``.
 
     The student's cells run in a scratch copy of the submission's folder, in grading
     mode, and the checks of the student's objects run in that same process. Checks of
@@ -53,7 +57,6 @@ def grade_submission(notebook: str | Path, assignment: str, student: str = "",
     the files the grading run itself wrote.
     """
     spec = config.ASSIGNMENTS[assignment]
-    checks = importlib.import_module(spec["checks"])
     tests = [(grade_id, check, name) for grade_id, (check, name, _) in spec["tests"].items()]
     code_tests = [t for t in tests if not t[2].startswith("file:")]
     file_tests = [t for t in tests if t[2].startswith("file:")]
@@ -75,28 +78,21 @@ def grade_submission(notebook: str | Path, assignment: str, student: str = "",
             files = run_submission([], file_tests, spec["checks"], cwd=work)
             run["data"].update(files["data"])
             run["log"] += files["log"]
-    results = []
-    for grade_id, (check, _, points) in spec["tests"].items():
-        reason = _judge(checks.verify, check, run["data"][grade_id])
-        results.append(TestResult(student, grade_id, 0 if reason else points, points,
-                                  not reason, reason))
-    return {"student": student, "results": results, "cell_errors": run["cell_errors"],
-            "seconds": time.perf_counter() - start}
+    run["seconds"] = time.perf_counter() - start
+    return run
 
 
-def grade_directory(submitted: str | Path, assignment: str,
-                    source: str | Path | None = None) -> list[dict]:
-    """Grade nbgrader's layout ``submitted/<student>/<assignment>/<notebook>``, students
-    in name order. ``source`` (the source notebook, default the course directory's
-    ``source/<assignment>/<notebook>`` beside ``submitted``) restores locked cells."""
-    submitted = Path(submitted)
-    notebook_name = config.ASSIGNMENTS[assignment]["notebook"]
-    if source is None:
-        candidate = submitted.parent / "source" / assignment / notebook_name
-        source = candidate if candidate.exists() else None
-    graded = []
-    for student_dir in sorted(p for p in submitted.iterdir() if p.is_dir()):
-        notebook = student_dir / assignment / notebook_name
-        if notebook.exists():
-            graded.append(grade_submission(notebook, assignment, student_dir.name, source))
-    return graded
+def submissions(submitted: str | Path, assignment: str) -> list[Path]:
+    """The notebooks of nbgrader's layout ``submitted/<student>/<assignment>/<notebook>``,
+    students in name order."""
+    name = config.ASSIGNMENTS[assignment]["notebook"]
+    return [p / assignment / name for p in sorted(Path(submitted).iterdir())
+            if (p / assignment / name).is_file()]
+
+
+def default_source(submitted: str | Path, assignment: str) -> Path | None:
+    """The course directory's ``source/<assignment>/<notebook>`` beside ``submitted/``,
+    whose locked cells are put back into every submission."""
+    candidate = (Path(submitted).parent / "source" / assignment
+                 / config.ASSIGNMENTS[assignment]["notebook"])
+    return candidate if candidate.exists() else None
