@@ -17,15 +17,17 @@ PYTEST_INI = Path(__file__).with_name("pytest.ini")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m grader", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m grader", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     grade = commands.add_parser("grade", help="grade nbgrader's submitted/ directory")
     grade.add_argument("submitted", help="the course's submitted/ directory")
     grade.add_argument("--assignment", required=True, choices=sorted(config.ASSIGNMENTS))
     grade.add_argument("--out", required=True, help="where to write gradebook.csv/.json and feedback/")
     grade.add_argument("--source", help="the source notebook (default: ../source/<assignment>/ beside submitted/)")
-    grade.add_argument("pytest_args", nargs="*", help="further pytest options, after --")
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    pytest_args = argv[argv.index("--") + 1:] if "--" in argv else []
+    args = parser.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
 
     notebooks = submissions(args.submitted, args.assignment)
     if not notebooks:
@@ -35,9 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     options = ["-c", str(PYTEST_INI), "--rootdir", str(Path(args.submitted).resolve()),
                "-p", "grader.pytest_plugin", "--assignment", args.assignment,
                "--gradebook-out", args.out, *(["--source", str(source)] if source else []),
-               *args.pytest_args]
+               *pytest_args]
     status = pytest.main(options + [str(n) for n in notebooks])
-    print(f"{len(notebooks)} submission(s) graded; gradebook in {args.out}")
+    print(f"{len(notebooks)} submission(s) found; gradebook in {args.out}")
     # Failing tests are students' lost points, not the grader's failure.
     return 0 if status in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) else int(status)
 
