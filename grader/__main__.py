@@ -33,6 +33,16 @@ def main(argv: list[str] | None = None) -> int:
     if not notebooks:
         print(f"no submissions of {args.assignment!r} in {args.submitted}", file=sys.stderr)
         return 2
+    if args.assignment in config.MODEL_ASSIGNMENTS:
+        # The grader's own data, checked before any student is graded: a missing dataset
+        # is the instructor's problem to fix, never a student's lost points.
+        from dlcourse.datasets import DatasetError
+        from grader.data import heldout_data, training_data
+        try:
+            heldout_data(args.assignment), training_data(args.assignment)
+        except DatasetError as exc:
+            print(f"cannot grade {args.assignment!r}: {exc}", file=sys.stderr)
+            return 2
     source = args.source or default_source(args.submitted, args.assignment)
     options = ["-c", str(PYTEST_INI), "--rootdir", str(Path(args.submitted).resolve()),
                "-p", "grader.pytest_plugin", "--assignment", args.assignment,

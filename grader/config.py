@@ -19,6 +19,13 @@ CELL_TIMEOUT_S = 120
 # check that was running fails as "timed out" and the remaining ones run in a fresh process.
 SUBMISSION_TIMEOUT_S = 300
 
+# --- resource limits of a submission's process -------------------------------------------
+# Address space (RLIMIT_AS): TensorFlow's CPU runtime needs ~3 GiB of it to start; a
+# grading run (quick slices) of the largest assignment stays well below 4 GiB.
+MEMORY_LIMIT_BYTES = 6 * 2**30
+# Any one file the process writes, its captured output included (RLIMIT_FSIZE).
+FILE_SIZE_LIMIT_BYTES = 256 * 2**20
+
 # --- tolerances ------------------------------------------------------------------------
 # Keras computes rates in float32 and the optimizer stores them as float32.
 RTOL = 1e-5

@@ -14,9 +14,11 @@ sandbox (the student's code runs with the grader's user rights).
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -33,6 +35,31 @@ _MISSING = object()
 
 def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
+
+
+def _limit_resources() -> None:
+    """In the child, before it starts: cap its address space (a memory bomb fails with
+    MemoryError or dies, not the machine) and the size of any file it writes (a flood of
+    output fills no disk)."""
+    memory = config.MEMORY_LIMIT_BYTES
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    size = config.FILE_SIZE_LIMIT_BYTES
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+
+
+def _death(returncode: int) -> str:
+    if returncode < 0:
+        name = signal.Signals(-returncode).name
+        why = {"SIGXFSZ": ": it wrote more than the file size limit",
+               "SIGKILL": ": killed (out of memory?)"}.get(name, "")
+        return f"the process died ({name}{why})"
+    return f"the process died (exit code {returncode})"
+
+
+def _tail(path: Path, size: int = 4000) -> str:
+    with open(path, "rb") as f:
+        f.seek(max(0, path.stat().st_size - size))
+        return f.read().decode("utf-8", "replace")
 
 
 def run_submission(cells: list[dict], tests: list[tuple[str, str, str]], checks_module: str,
@@ -62,20 +89,24 @@ def run_submission(cells: list[dict], tests: list[tuple[str, str, str]], checks_
                     "tests": [[g, c, n] for g, c, n in tests],
                     "todo": [list(t) for t in remaining]}
             spec_path.write_text(json.dumps(spec))
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "grader.run", str(spec_path), str(out_path)],
-                cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONUNBUFFERED": "1",
-                     **(env or {})},
-                start_new_session=True)
-            try:
-                output, _ = proc.communicate(timeout=timeout)
-                failure = f"the process died (exit code {proc.returncode})"
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                output, _ = proc.communicate()
-                failure = f"timed out: the submission's process ran past {timeout:g} s"
-            log += output[-4000:]
+            log_path = Path(tmp, "output.log")
+            with open(log_path, "wb") as log_file:
+                proc = subprocess.Popen(
+                    [sys.executable, "-m", "grader.run", str(spec_path), str(out_path)],
+                    cwd=cwd, stdout=log_file, stderr=subprocess.STDOUT,
+                    env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONUNBUFFERED": "1",
+                         **(env or {})},
+                    start_new_session=True, preexec_fn=_limit_resources)
+                try:
+                    proc.wait(timeout=timeout)
+                    failure = _death(proc.returncode)
+                except subprocess.TimeoutExpired:
+                    failure = f"timed out: the submission's process ran past {timeout:g} s"
+                finally:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(proc.pid, signal.SIGKILL)  # and anything it started
+                    proc.wait()
+            log += _tail(log_path)
             events = [json.loads(line) for line in out_path.read_text().splitlines()
                       if line.endswith("}")] if out_path.exists() else []
         started = None
