@@ -5,21 +5,32 @@ show their inputs (the checks word them so)."""
 from __future__ import annotations
 
 import csv
+import io
 import json
+import os
+import tempfile
 from pathlib import Path
 
 FIELDS = ["student", "test", "points", "max_points", "passed", "reason"]
 
 
+def _atomic_write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that a reader (or a crash) never sees half a file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", newline="") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
 def write(graded: list[dict], out: str | Path, assignment: str) -> Path:
     out = Path(out)
     (out / "feedback").mkdir(parents=True, exist_ok=True)
-    with open(out / "gradebook.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, FIELDS)
-        writer.writeheader()
-        for submission in graded:
-            for result in submission["results"]:
-                writer.writerow(result.as_dict())
+    table = io.StringIO()
+    writer = csv.DictWriter(table, FIELDS)
+    writer.writeheader()
+    for submission in graded:
+        for result in submission["results"]:
+            writer.writerow(result.as_dict())
     book = {"assignment": assignment, "students": {}}
     for submission in graded:
         results = submission["results"]
@@ -27,12 +38,14 @@ def write(graded: list[dict], out: str | Path, assignment: str) -> Path:
             "total": sum(r.points for r in results),
             "max_points": sum(r.max_points for r in results),
             "seconds": round(submission["seconds"], 1),
+            "digest": submission.get("digest"),
             "tests": [r.as_dict() for r in results],
             "cell_errors": submission["cell_errors"],
         }
-        (out / "feedback" / f"{submission['student']}.txt").write_text(
-            feedback(submission, assignment))
-    (out / "gradebook.json").write_text(json.dumps(book, indent=1))
+        _atomic_write(out / "feedback" / f"{submission['student']}.txt",
+                      feedback(submission, assignment))
+    _atomic_write(out / "gradebook.csv", table.getvalue())
+    _atomic_write(out / "gradebook.json", json.dumps(book, indent=1))
     return out
 
 

@@ -4,12 +4,16 @@
 Each notebook becomes a :class:`Submission` collector; its set-up runs the student's
 code once (:func:`grader.grade.run_checks`, separate processes with time limits) and
 each :class:`GradedTest` item judges one test on the data that came back, with the
-check's own assertion message as the failure reason. The gradebook is rewritten as
-soon as a submission's last test is reported, so a grade once computed is never lost,
-and pytest's own options work: ``-k alice``, ``-x``, ``--lf``.
+check's own assertion message as the failure reason. The gradebook is rewritten
+(atomically) as soon as a submission's last test is reported, so a grade once computed
+is never lost. A rerun resumes: submissions already in the gradebook, unchanged since
+(same digest of their files), are not graded again (``--regrade`` grades them anyway).
+pytest's own options work: ``-k alice``, ``-x``, ``-n 4`` with pytest-xdist.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -24,11 +28,27 @@ def pytest_addoption(parser):
     group.addoption("--assignment", help="the assignment the notebooks belong to")
     group.addoption("--gradebook-out", help="where to write gradebook.csv/.json and feedback/")
     group.addoption("--source", help="the source notebook, whose locked cells are restored")
+    group.addoption("--regrade", action="store_true",
+                    help="grade again the submissions the gradebook already has")
 
 
 def pytest_configure(config):
     if config.getoption("assignment"):
-        config.pluginmanager.register(Gradebook(config), "grader-gradebook")
+        # pytest-xdist workers deselect as the controller does; only the controller writes.
+        writer = not hasattr(config, "workerinput")
+        config.pluginmanager.register(Gradebook(config, writer=writer), "grader-gradebook")
+
+
+def digest(folder: Path) -> str:
+    """A hash of every file of a submission's folder (names and contents)."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()
+                       and ".ipynb_checkpoints" not in p.parts):
+        h.update(str(path.relative_to(folder)).encode() + b"\0")
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    return h.hexdigest()
 
 
 def pytest_collect_file(file_path: Path, parent):
@@ -50,6 +70,7 @@ class Submission(pytest.File):
         return self.config.getoption("assignment")
 
     def collect(self):
+        self.digest = digest(self.path.parent)
         for grade_id, (_, _, points) in grader_config.ASSIGNMENTS[self.assignment]["tests"].items():
             yield GradedTest.from_parent(self, name=grade_id, points=points)
 
@@ -62,7 +83,7 @@ class GradedTest(pytest.Item):
         super().__init__(**kwargs)
         self.points = points
         self.user_properties += [("student", self.parent.student), ("test", self.name),
-                                 ("max_points", points)]
+                                 ("max_points", points), ("digest", self.parent.digest)]
 
     def runtest(self):
         run = self.parent.run
@@ -84,18 +105,47 @@ class GradedTest(pytest.Item):
 class Gradebook:
     """Collects the reports (also from pytest-xdist workers) into the gradebook."""
 
-    def __init__(self, config):
+    def __init__(self, config, writer: bool = True):
         self.assignment = config.getoption("assignment")
         self.out = config.getoption("gradebook_out")
+        self.writer = writer and bool(self.out)
         self.tests = grader_config.ASSIGNMENTS[self.assignment]["tests"]
         self.graded: dict[str, dict] = {}
+        self.previous = {} if config.getoption("regrade") else self._read_previous()
+        self.graded.update(self.previous)
+
+    def _read_previous(self) -> dict[str, dict]:
+        path = Path(self.out or "", "gradebook.json")
+        if not self.out or not path.is_file():
+            return {}
+        book = json.loads(path.read_text())
+        if book.get("assignment") != self.assignment:
+            return {}
+        return {student: {"student": student, "digest": r.get("digest"),
+                          "results": {t["test"]: TestResult(**t) for t in r["tests"]},
+                          "cell_errors": r["cell_errors"], "seconds": r["seconds"]}
+                for student, r in book["students"].items()}
+
+    def pytest_collection_modifyitems(self, session, config, items):
+        done = [item for item in items if isinstance(item, GradedTest)
+                and self._finished(item.parent.student, item.parent.digest)]
+        if done:
+            config.hook.pytest_deselected(items=done)
+            items[:] = [item for item in items if item not in done]
+
+    def _finished(self, student: str, digest_: str) -> bool:
+        entry = self.previous.get(student)
+        return bool(entry) and entry["digest"] == digest_ and set(entry["results"]) == set(self.tests)
 
     def pytest_runtest_logreport(self, report):
         props = dict(report.user_properties)
         if "student" not in props or not (report.when == "call" or report.failed):
             return
-        entry = self.graded.setdefault(props["student"], {
-            "student": props["student"], "results": {}, "cell_errors": [], "seconds": 0.0})
+        entry = self.graded.get(props["student"])
+        if entry is None or entry.get("digest") != props["digest"]:
+            entry = self.graded[props["student"]] = {
+                "student": props["student"], "digest": props["digest"], "results": {},
+                "cell_errors": [], "seconds": 0.0}
         if "seconds" in props:
             entry["cell_errors"], entry["seconds"] = props["cell_errors"], props["seconds"]
         passed = report.passed
@@ -105,7 +155,7 @@ class Gradebook:
         entry["results"][props["test"]] = TestResult(
             props["student"], props["test"], props["max_points"] if passed else 0,
             props["max_points"], passed, reason)
-        if len(entry["results"]) == len(self.tests) and self.out:
+        if len(entry["results"]) == len(self.tests) and self.writer:
             self.write()
 
     def write(self):
@@ -114,7 +164,7 @@ class Gradebook:
         gradebook.write(graded, self.out, self.assignment)
 
     def pytest_sessionfinish(self, session):
-        if self.out:
+        if self.writer:
             self.write()
 
     def pytest_terminal_summary(self, terminalreporter):

@@ -258,3 +258,35 @@ def test_nbgrader_release_autograde_and_feedback(tmp_path, grader_gradebook):
         assert "grader/checks/schedules.py" not in text  # test cells' errors: "Name: message" only
     partial = html.unescape((course / "feedback" / "partial" / ASSIGNMENT / "schedules.html").read_text())
     assert "further points the released tests do not show" in partial
+
+
+def test_an_interrupted_batch_resumes_without_regrading(tmp_path):
+    """Grade one of two submissions (as if the batch stopped there), then run again: the
+    finished one is kept as it was, only the other is graded; a changed submission is
+    graded again."""
+    submitted, out = tmp_path / "submitted", tmp_path / "grades"
+    for student in ("correct", "crashing"):
+        folder = submitted / student / ASSIGNMENT
+        folder.mkdir(parents=True)
+        nbformat.write(make_submission(SOURCE, SAMPLES[student]),
+                       str(folder / config.SCHEDULES_NOTEBOOK))
+
+    def grade(*pytest_args):
+        proc = subprocess.run([sys.executable, "-m", "grader", "grade", str(submitted),
+                               "--assignment", ASSIGNMENT, "--out", str(out),
+                               "--source", str(SOURCE), "--", *pytest_args],
+                              capture_output=True, text=True, timeout=900)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        return proc.stdout, json.loads((out / "gradebook.json").read_text())["students"]
+
+    _, first = grade("-k", "correct")
+    assert set(first) == {"correct"}
+    output, second = grade()
+    assert f"{len(POINTS)} deselected" in output
+    assert second["correct"] == first["correct"]  # not graded again: same record, same timing
+    assert second["crashing"]["total"] == sum(EXPECTED["crashing"].values())
+
+    notebook = submitted / "crashing" / ASSIGNMENT / config.SCHEDULES_NOTEBOOK
+    nbformat.write(make_submission(SOURCE, {}), str(notebook))  # the student resubmits
+    output, third = grade()
+    assert third["crashing"]["total"] == config.max_points() and third["correct"] == first["correct"]
