@@ -72,3 +72,27 @@ def test_reproduction_page_lists_every_reference_number():
 
     missing = [key for key in REFERENCES if key not in shown]
     assert not missing, f"reference numbers no chapter shows: {missing}"
+
+
+def test_every_experiment_has_a_full_profile_record_with_its_seeds():
+    """Every experiment id the chapters use has a full-profile record of every metric,
+    measured with all the seeds the full profile asks for (at least 3 for chapters 1-2,
+    at least 1 for each CIFAR-10 variant)."""
+    from dlcourse.experiments import load_all
+    from dlcourse.profiles import Profile
+
+    records, full = load_records(), Profile("full")
+    problems = []
+    for experiment in load_all().values():
+        seeds = list(full.settings(experiment.settings_key).seeds)
+        for metric in experiment.metrics:
+            record = find_record(records, experiment.id, metric, "full")
+            if record is None:
+                problems.append(f"{experiment.id} {metric}: no full-profile record")
+            elif record["seeds"] != seeds or len(record["values"]) != len(seeds):
+                problems.append(f"{experiment.id} {metric}: seeds {record['seeds']}, not {seeds}")
+    assert not problems, ("run `python -m dlcourse.reproduce --profile full` and commit "
+                          "book/results/reproduction.json:\n" + "\n".join(problems))
+    for chapter in ("learning_rate", "optimizers"):
+        assert all(len(full.settings(e.settings_key).seeds) >= 3 for e in load_all().values()
+                   if e.chapter == chapter and e.settings_key in ("mnist_lr", "fashion_optimizers"))
