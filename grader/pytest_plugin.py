@@ -81,7 +81,6 @@ class Submission(pytest.File):
 class GradedTest(pytest.Item):
     def __init__(self, *, points: float, **kwargs):
         super().__init__(**kwargs)
-        self.points = points
         self.user_properties += [("student", self.parent.student), ("test", self.name),
                                  ("max_points", points), ("digest", self.parent.digest)]
 
@@ -139,7 +138,10 @@ class Gradebook:
 
     def pytest_runtest_logreport(self, report):
         props = dict(report.user_properties)
-        if "student" not in props or not (report.when == "call" or report.failed):
+        # An item's grade is its call's outcome, or its set-up's failure (the submission
+        # could not be run); teardown adds nothing.
+        if "student" not in props or not (report.when == "call"
+                                          or (report.when == "setup" and report.failed)):
             return
         entry = self.graded.get(props["student"])
         if entry is None or entry.get("digest") != props["digest"]:
@@ -150,8 +152,6 @@ class Gradebook:
             entry["cell_errors"], entry["seconds"] = props["cell_errors"], props["seconds"]
         passed = report.passed
         reason = "" if passed else report.longreprtext.strip()
-        if props["test"] in entry["results"] and entry["results"][props["test"]].passed is False:
-            return  # a failed set-up or call already gave the reason
         entry["results"][props["test"]] = TestResult(
             props["student"], props["test"], props["max_points"] if passed else 0,
             props["max_points"], passed, reason)

@@ -1,4 +1,5 @@
-"""The model assignments end to end, shared by tests/test_assignment_<name>.py.
+"""The model assignments end to end, shared by tests/test_assignment_<name>.py; its
+helpers that run the grader and nbgrader also serve tests/test_grader_schedules.py.
 
 Sample submissions are made the way students make them: the notebook with its answer
 cell filled in, executed by a real kernel (quick profile), which saves the model file
@@ -130,14 +131,20 @@ def train_samples(assignment: str, replacements: dict, models: Path) -> None:
     shutil.copy2(models / "correct" / spec["model_file"], models / "crashing")
 
 
-def grade_with_grader(assignment: str, submitted: Path, out: Path) -> dict:
+def run_grader(submitted: Path, assignment: str, out: Path, source_notebook: Path,
+               *pytest_args: str) -> tuple[str, dict]:
+    """``python -m grader grade`` as an instructor runs it: its output and gradebook.json."""
     proc = subprocess.run([sys.executable, "-m", "grader", "grade", str(submitted),
                            "--assignment", assignment, "--out", str(out),
-                           "--source", str(source(assignment))],
+                           "--source", str(source_notebook), "--", *pytest_args],
                           capture_output=True, text=True, timeout=1800)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     print(proc.stdout)
-    return json.loads((out / "gradebook.json").read_text())
+    return proc.stdout, json.loads((out / "gradebook.json").read_text())
+
+
+def grade_with_grader(assignment: str, submitted: Path, out: Path) -> dict:
+    return run_grader(submitted, assignment, out, source(assignment))[1]
 
 
 def nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:

@@ -8,11 +8,7 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -21,6 +17,7 @@ from nbgrader.api import Gradebook
 
 from grader import config
 from grader.extract import student_cells
+from model_assignment_harness import copy_course, nbgrader, run_grader
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = ROOT / "assignments"
@@ -169,13 +166,8 @@ def test_extract_restores_locked_cells_and_skips_tests(tmp_path):
 def grader_gradebook(tmp_path_factory):
     course = tmp_path_factory.mktemp("course")
     write_submissions(course / "submitted", SOURCE)
-    out = course / "grades"
-    proc = subprocess.run([sys.executable, "-m", "grader", "grade", str(course / "submitted"),
-                           "--assignment", ASSIGNMENT, "--out", str(out), "--source", str(SOURCE)],
-                          capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    print(proc.stdout)
-    return out
+    run_grader(course / "submitted", ASSIGNMENT, course / "grades", SOURCE)
+    return course / "grades"
 
 
 def test_grader_gives_the_expected_points(grader_gradebook):
@@ -213,20 +205,10 @@ def test_grader_reasons_and_feedback(grader_gradebook):
         assert (grader_gradebook / "feedback" / f"{student}.txt").exists()
 
 
-def _nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env,
-                          capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
-    return proc
-
-
 @pytest.mark.slow
 def test_nbgrader_release_autograde_and_feedback(tmp_path, grader_gradebook):
-    course = tmp_path / "assignments"
-    shutil.copytree(COURSE, course, ignore=shutil.ignore_patterns(
-        "release", "submitted", "autograded", "feedback", "gradebook.db", "__pycache__"))
-    _nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
+    course = copy_course(tmp_path)
+    nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
 
     release = course / "release" / ASSIGNMENT / config.SCHEDULES_NOTEBOOK
     text = "\n".join(c.source for c in nbformat.read(str(release), as_version=4).cells)
@@ -236,7 +218,7 @@ def test_nbgrader_release_autograde_and_feedback(tmp_path, grader_gradebook):
     assert text.count('"visible")') == len(POINTS)
 
     write_submissions(course / "submitted", release)
-    _nbgrader(course, "autograde", ASSIGNMENT, "--create")
+    nbgrader(course, "autograde", ASSIGNMENT, "--create")
     nbgrader_points = {}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         for student in gradebook.students:
@@ -248,7 +230,7 @@ def test_nbgrader_release_autograde_and_feedback(tmp_path, grader_gradebook):
     assert {s: {t["test"]: t["points"] for t in r["tests"]} for s, r in book["students"].items()} \
         == nbgrader_points
 
-    _nbgrader(course, "generate_feedback", ASSIGNMENT)
+    nbgrader(course, "generate_feedback", ASSIGNMENT)
     for student in SAMPLES:
         page = (course / "feedback" / student / ASSIGNMENT / "schedules.html").read_text()
         text = html.unescape(re.sub(r"<[^>]+>", "", page))
@@ -272,12 +254,8 @@ def test_an_interrupted_batch_resumes_without_regrading(tmp_path):
                        str(folder / config.SCHEDULES_NOTEBOOK))
 
     def grade(*pytest_args):
-        proc = subprocess.run([sys.executable, "-m", "grader", "grade", str(submitted),
-                               "--assignment", ASSIGNMENT, "--out", str(out),
-                               "--source", str(SOURCE), "--", *pytest_args],
-                              capture_output=True, text=True, timeout=900)
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-        return proc.stdout, json.loads((out / "gradebook.json").read_text())["students"]
+        output, book = run_grader(submitted, ASSIGNMENT, out, SOURCE, *pytest_args)
+        return output, book["students"]
 
     _, first = grade("-k", "correct")
     assert set(first) == {"correct"}
