@@ -12,6 +12,7 @@ import pytest
 
 from grader import config
 from grader.grade import default_source, submissions
+from grader.sandbox import Sandbox, SandboxError
 
 PYTEST_INI = Path(__file__).with_name("pytest.ini")
 
@@ -25,13 +26,24 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--assignment", required=True, choices=sorted(config.ASSIGNMENTS))
     grade.add_argument("--out", required=True, help="where to write gradebook.csv/.json and feedback/")
     grade.add_argument("--source", help="the source notebook (default: ../source/<assignment>/ beside submitted/)")
+    grade.add_argument("--sandbox", choices=["bwrap", "none"], default="bwrap",
+                       help="confine student code with bubblewrap (default), or not at all "
+                            "(only for code you trust)")
+    grade.add_argument("--timeout", type=float, help="wall-clock limit per submission, "
+                       "seconds (default: the assignment's, see grader/config.py)")
+    grade.add_argument("--memory", type=float, help="memory limit per submission, GiB")
     argv = list(sys.argv[1:] if argv is None else argv)
     pytest_args = argv[argv.index("--") + 1:] if "--" in argv else []
     args = parser.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
 
-    notebooks = submissions(args.submitted, args.assignment)
-    if not notebooks:
+    folders = submissions(args.submitted, args.assignment)
+    if not folders:
         print(f"no submissions of {args.assignment!r} in {args.submitted}", file=sys.stderr)
+        return 2
+    try:
+        Sandbox(args.sandbox).check()
+    except SandboxError as exc:
+        print(f"cannot grade: {exc}", file=sys.stderr)
         return 2
     if args.assignment in config.MODEL_ASSIGNMENTS:
         # The grader's own data, checked before any student is graded: a missing dataset
@@ -47,9 +59,12 @@ def main(argv: list[str] | None = None) -> int:
     options = ["-c", str(PYTEST_INI), "--rootdir", str(Path(args.submitted).resolve()),
                "-p", "grader.pytest_plugin", "--assignment", args.assignment,
                "--gradebook-out", args.out, *(["--source", str(source)] if source else []),
+               "--sandbox", args.sandbox,
+               *(["--timeout", str(args.timeout)] if args.timeout else []),
+               *(["--memory", str(args.memory)] if args.memory else []),
                *pytest_args]
-    status = pytest.main(options + [str(n) for n in notebooks])
-    print(f"{len(notebooks)} submission(s) found; gradebook in {args.out}")
+    status = pytest.main(options + [str(f) for f in folders])
+    print(f"{len(folders)} submission(s) found; gradebook in {args.out}")
     # Failing tests are students' lost points, not the grader's failure.
     return 0 if status in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) else int(status)
 

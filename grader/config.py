@@ -5,26 +5,44 @@ the time limits. ``assignments/nbgrader_config.py``, the notebook's test cells (
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 COURSE_ID = "dlcourse"
 
-# --- time limits (seconds) -------------------------------------------------------------
-# One call of student code (a check's probe, or one of the student's cells) is
-# interrupted after CALL_TIMEOUT_S, in the notebook as in the grader's subprocess; a
-# function that never returns fails its test and the others still run.
-CALL_TIMEOUT_S = 15
-# nbgrader's own per-cell limit (Execute.timeout): a backstop above CALL_TIMEOUT_S that
-# also covers the set-up cell, whose `import keras` takes ~15 s on a busy 2-core machine.
-CELL_TIMEOUT_S = 120
-# The grader's wall-clock limit for one submission's subprocess. If it is reached, the
-# check that was running fails as "timed out" and the remaining ones run in a fresh process.
-SUBMISSION_TIMEOUT_S = 300
+# --- limits -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Limits:
+    """What one submission's process may use; each assignment has its own (``limits``
+    in ``ASSIGNMENTS``; ``python -m grader grade --timeout/--memory`` override them).
 
-# --- resource limits of a submission's process -------------------------------------------
-# Address space (RLIMIT_AS): TensorFlow's CPU runtime needs ~3 GiB of it to start; a
-# grading run (quick slices) of the largest assignment stays well below 4 GiB.
-MEMORY_LIMIT_BYTES = 6 * 2**30
-# Any one file the process writes, its captured output included (RLIMIT_FSIZE).
-FILE_SIZE_LIMIT_BYTES = 256 * 2**20
+    - ``timeout_s``: wall clock of the process. If it is reached, the process group is
+      killed, the check that was running fails as "timed out", and the remaining ones
+      run in a fresh process.
+    - ``memory_bytes``: address space (RLIMIT_AS). TensorFlow's CPU runtime needs about
+      3 GiB of it to start; a grading run of the largest assignment stays below 4 GiB.
+    - ``file_size_bytes``: any one file it writes, its captured output included.
+    - ``processes``: its processes and threads (RLIMIT_NPROC; TensorFlow starts a few
+      dozen threads), which bounds a fork bomb.
+    """
+
+    timeout_s: float = 300
+    memory_bytes: int = 6 * 2**30
+    file_size_bytes: int = 256 * 2**20
+    processes: int = 512
+
+
+# One call of student code (a check's probe) is interrupted after CALL_TIMEOUT_S, in the
+# notebook as in the grader's sandbox; a function that never returns fails its test and
+# the others still run.
+CALL_TIMEOUT_S = 15
+# nbgrader's own per-cell limit (Execute.timeout), and the grader's per-cell limit: a
+# backstop above CALL_TIMEOUT_S that also covers the set-up cell, whose `import keras`
+# takes ~15 s on a busy 2-core machine.
+CELL_TIMEOUT_S = 120
+DEFAULT_LIMITS = Limits()
+# The file checks of a model assignment (no student code; loads a saved model and scores
+# it on up to 10,000 images).
+MODEL_CHECK_TIMEOUT_S = 180
 
 # --- tolerances ------------------------------------------------------------------------
 # Keras computes rates in float32 and the optimizer stores them as float32.
@@ -88,8 +106,11 @@ SCHEDULES_TESTS = {
 }
 
 ASSIGNMENTS = {
+    # Pure functions and a 1cycle fit on tiny data: seconds each, once Keras is imported.
     SCHEDULES: {"notebook": SCHEDULES_NOTEBOOK, "tests": SCHEDULES_TESTS,
-                "checks": "grader.checks.schedules"},
+                "checks": "grader.checks.schedules",
+                "limits": Limits(timeout_s=180, memory_bytes=4 * 2**30,
+                                 file_size_bytes=64 * 2**20)},
 }
 
 
@@ -162,8 +183,6 @@ MODEL_ASSIGNMENTS = {
 for _name, _spec in MODEL_ASSIGNMENTS.items():
     _spec["notebook"] = f"{_name}.ipynb"
     _spec["tests"] = _model_tests(_name, _spec["model_file"], _spec["grading_file"])
+    # The grading run trains on the quick slices: CIFAR-10's takes about a minute.
     ASSIGNMENTS[_name] = {"notebook": _spec["notebook"], "tests": _spec["tests"],
-                          "checks": "grader.checks.models"}
-
-# A model check loads TensorFlow and a saved network and scores it on up to 10,000 images.
-MODEL_CHECK_TIMEOUT_S = 180
+                          "checks": "grader.checks.models", "limits": DEFAULT_LIMITS}

@@ -41,6 +41,7 @@ def write(graded: list[dict], out: str | Path, assignment: str) -> Path:
             "digest": submission.get("digest"),
             "tests": [r.as_dict() for r in results],
             "cell_errors": submission["cell_errors"],
+            "notes": submission.get("notes", []),
         }
         _atomic_write(out / "feedback" / f"{submission['student']}.txt",
                       feedback(submission, assignment))
@@ -57,6 +58,8 @@ def feedback(submission: dict, assignment: str) -> str:
         mark = "passed" if r.passed else "FAILED"
         lines.append(f"{r.test}: {r.points:g}/{r.max_points:g} {mark}"
                      + (f" - {r.reason}" if r.reason else ""))
+    if submission.get("notes"):
+        lines += ["", "About your notebook:"] + [f"  {note}" for note in submission["notes"]]
     if submission["cell_errors"]:
         lines += ["", "Cells of your notebook that raised an error:"]
         lines += [f"  {e['cell']}: {e['error']}" for e in submission["cell_errors"]]

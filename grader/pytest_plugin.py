@@ -12,6 +12,7 @@ pytest's own options work: ``-k alice``, ``-x``, ``-n 4`` with pytest-xdist.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from pathlib import Path
@@ -21,6 +22,7 @@ import pytest
 from grader import config as grader_config
 from grader import gradebook
 from grader.grade import TestResult, judge, run_checks
+from grader.sandbox import Sandbox
 
 
 def pytest_addoption(parser):
@@ -30,6 +32,12 @@ def pytest_addoption(parser):
     group.addoption("--source", help="the source notebook, whose locked cells are restored")
     group.addoption("--regrade", action="store_true",
                     help="grade again the submissions the gradebook already has")
+    group.addoption("--sandbox", default="bwrap", choices=["bwrap", "none"],
+                    help="confine student code with bubblewrap (default), or not at all")
+    group.addoption("--timeout", type=float,
+                    help="wall-clock limit of a submission's process, seconds "
+                         "(default: the assignment's)")
+    group.addoption("--memory", type=float, help="its memory limit, GiB (default: the assignment's)")
 
 
 def pytest_configure(config):
@@ -58,6 +66,31 @@ def pytest_collect_file(file_path: Path, parent):
     return None
 
 
+def pytest_collect_directory(path: Path, parent):
+    """``submitted/<student>/<assignment>/`` is one submission, even with no notebook in
+    it (it then fails every test with that reason)."""
+    assignment = parent.config.getoption("assignment")
+    if assignment and path.name == assignment and path.resolve().parent.parent == parent.config.rootpath.resolve():
+        return SubmissionFolder.from_parent(parent, path=path)
+    return None
+
+
+class SubmissionFolder(pytest.Directory):
+    def collect(self):
+        notebook = grader_config.ASSIGNMENTS[self.config.getoption("assignment")]["notebook"]
+        yield Submission.from_parent(self, path=self.path / notebook)
+
+
+def limits_from(config) -> grader_config.Limits:
+    """The assignment's limits, with the command line's overrides."""
+    limits = grader_config.ASSIGNMENTS[config.getoption("assignment")]["limits"]
+    if config.getoption("timeout"):
+        limits = dataclasses.replace(limits, timeout_s=config.getoption("timeout"))
+    if config.getoption("memory"):
+        limits = dataclasses.replace(limits, memory_bytes=int(config.getoption("memory") * 2**30))
+    return limits
+
+
 class Submission(pytest.File):
     """``submitted/<student>/<assignment>/<notebook>``: the student's tests."""
 
@@ -75,7 +108,9 @@ class Submission(pytest.File):
             yield GradedTest.from_parent(self, name=grade_id, points=points)
 
     def setup(self):
-        self.run = run_checks(self.path, self.assignment, self.config.getoption("source"))
+        self.run = run_checks(self.path, self.assignment, self.config.getoption("source"),
+                              sandbox=Sandbox(self.config.getoption("sandbox")),
+                              limits=limits_from(self.config))
 
 
 class GradedTest(pytest.Item):
@@ -89,7 +124,7 @@ class GradedTest(pytest.Item):
         if self.name == next(iter(grader_config.ASSIGNMENTS[self.parent.assignment]["tests"])):
             # Once per submission: what the whole run found, for the gradebook.
             self.user_properties += [("cell_errors", run["cell_errors"]),
-                                     ("seconds", run["seconds"])]
+                                     ("notes", run["notes"]), ("seconds", run["seconds"])]
         judge(self.parent.assignment, self.name, run["data"][self.name])
 
     def repr_failure(self, excinfo, style=None):
@@ -122,7 +157,8 @@ class Gradebook:
             return {}
         return {student: {"student": student, "digest": r.get("digest"),
                           "results": {t["test"]: TestResult(**t) for t in r["tests"]},
-                          "cell_errors": r["cell_errors"], "seconds": r["seconds"]}
+                          "cell_errors": r["cell_errors"], "notes": r.get("notes", []),
+                          "seconds": r["seconds"]}
                 for student, r in book["students"].items()}
 
     def pytest_collection_modifyitems(self, session, config, items):
@@ -147,9 +183,10 @@ class Gradebook:
         if entry is None or entry.get("digest") != props["digest"]:
             entry = self.graded[props["student"]] = {
                 "student": props["student"], "digest": props["digest"], "results": {},
-                "cell_errors": [], "seconds": 0.0}
+                "cell_errors": [], "notes": [], "seconds": 0.0}
         if "seconds" in props:
-            entry["cell_errors"], entry["seconds"] = props["cell_errors"], props["seconds"]
+            entry.update(cell_errors=props["cell_errors"], notes=props["notes"],
+                         seconds=props["seconds"])
         passed = report.passed
         reason = "" if passed else report.longreprtext.strip()
         entry["results"][props["test"]] = TestResult(

@@ -1,57 +1,44 @@
-"""Run one submission's code in a separate Python process with a wall-clock limit.
+"""Run one submission's code in a process of its own, and bring back plain data.
 
-The child executes the student's cells in one namespace (an error in a cell is recorded
-and the next cell still runs, as in nbgrader), then for every test calls the check's
-``probe`` on the student's object, and writes one JSON line per event to a file. Only
-that JSON (numbers, lists, strings) comes back: the grader judges it in its own process
-with the check's ``verify``, and never touches a live student object.
+The process runs :mod:`grader.runner`: the student's cells, then each probe. Only the
+JSON it writes (numbers, lists, strings) comes back: the grader judges it in its own
+process with the check's ``verify``, and never touches a live student object.
 
-If the child passes ``config.SUBMISSION_TIMEOUT_S`` or dies, the part that was running
-fails ("timed out" / "the process died") and the remaining parts run in a fresh child.
-
-This isolates grading from a crashing or hanging submission; it is not a security
-sandbox (the student's code runs with the grader's user rights).
+Student code runs in a :class:`grader.sandbox.Sandbox`, under the assignment's
+:class:`grader.config.Limits`. If the process passes its wall-clock limit or dies (a
+crash, ``os._exit``, a segfault, the memory or file-size limit), its whole process
+group is killed, the probe that was running fails with the reason, and the remaining
+probes run in a fresh process. Its output goes to a file, of which only the tail is
+kept.
 """
 from __future__ import annotations
 
 import contextlib
-import importlib
 import json
 import os
-import resource
 import signal
 import subprocess
 import sys
 import tempfile
-import traceback
 from pathlib import Path
 
 from grader import config
-from grader.limits import time_limit
+from grader.config import Limits
+from grader.sandbox import Sandbox
 
 PARTS = ("visible", "hidden")
-_MISSING = object()
+# The sandbox's program: the copied grader modules first, then the working directory
+# (a notebook's own helper modules), as a kernel started there would see them.
+BOOT = ("import sys; sys.path[:0] = [{runtime!r}, '']; "
+        "from grader.runner import main; main()")
 
 
-def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"
-
-
-def _limit_resources() -> None:
-    """In the child, before it starts: cap its address space (a memory bomb fails with
-    MemoryError or dies, not the machine) and the size of any file it writes (a flood of
-    output fills no disk)."""
-    memory = config.MEMORY_LIMIT_BYTES
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    size = config.FILE_SIZE_LIMIT_BYTES
-    resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
-
-
-def _death(returncode: int) -> str:
+def _death(returncode: int, limits: Limits) -> str:
     if returncode < 0:
         name = signal.Signals(-returncode).name
-        why = {"SIGXFSZ": ": it wrote more than the file size limit",
-               "SIGKILL": ": killed (out of memory?)"}.get(name, "")
+        why = {"SIGXFSZ": f": it wrote a file over the {limits.file_size_bytes / 2**20:g} MiB limit",
+               "SIGKILL": ": killed (out of memory?)",
+               "SIGSEGV": ": a segmentation fault"}.get(name, "")
         return f"the process died ({name}{why})"
     return f"the process died (exit code {returncode})"
 
@@ -62,62 +49,100 @@ def _tail(path: Path, size: int = 4000) -> str:
         return f.read().decode("utf-8", "replace")
 
 
-def run_submission(cells: list[dict], tests: list[tuple[str, str, str]], checks_module: str,
-                   cwd: str | Path | None = None,
-                   timeout: float = config.SUBMISSION_TIMEOUT_S,
-                   env: dict | None = None) -> dict:
-    """Probe every ``(grade_id, check, name)`` of ``tests`` on the code of ``cells``.
+def _launch(job: dict, work: Path, runtime: Path | None, limits: Limits, env: dict,
+            sandbox: Sandbox | None, tmp: Path) -> tuple[list[dict], str, str | None]:
+    """One process: returns (events, output tail, failure or None)."""
+    channel = tmp / "channel"
+    channel.mkdir()
+    if sandbox is None:  # trusted code (the file checks): the grader's own package
+        argv = [sys.executable, "-m", "grader.runner"]
+        events = channel / "events.jsonl"
+        popen = {"env": {**os.environ, **env}, "preexec_fn": Sandbox("none").limit(limits)}
+    else:
+        paths = sandbox.paths(work, runtime, channel)
+        events = Path(paths["channel"]) / "events.jsonl"
+        argv = sandbox.command([sys.executable, "-I", "-c", BOOT.format(runtime=paths["runtime"])],
+                               work, runtime, channel, env)
+        sandbox.give(work, channel)
+        popen = {"env": env if sandbox.kind == "bwrap" else {"PATH": os.environ.get("PATH", ""), **env},
+                 "preexec_fn": sandbox.limit(limits)}
+    job = {**job, "events": str(events)}
+    log_path = tmp / "output.log"
+    with open(log_path, "wb") as log_file:
+        proc = subprocess.Popen(argv, cwd=work, stdin=subprocess.PIPE, stdout=log_file,
+                                stderr=subprocess.STDOUT, start_new_session=True, **popen)
+        try:
+            with contextlib.suppress(BrokenPipeError):
+                proc.stdin.write(json.dumps(job).encode())
+                proc.stdin.close()
+            proc.wait(timeout=limits.timeout_s)
+            failure = None if proc.returncode == 0 else _death(proc.returncode, limits)
+        except subprocess.TimeoutExpired:
+            failure = f"timed out: the submission's process ran past {limits.timeout_s:g} s"
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)  # and anything it started
+            proc.wait()
+    found = channel / "events.jsonl"
+    events_list = []
+    if found.exists():
+        for line in found.read_text(errors="replace").splitlines():
+            with contextlib.suppress(ValueError):
+                event = json.loads(line)
+                if isinstance(event, dict) and "event" in event:
+                    events_list.append(event)
+    return events_list, _tail(log_path), failure
 
-    ``name`` is the object of the student's namespace a check probes, or ``"file:PATH"``
-    for a file (relative to ``cwd``). With no tests, the cells still run once (for the
-    files they write). ``env`` adds environment variables for the child.
+
+def run_submission(cells: list[dict], tests: list[tuple[str, str, dict]], probes: str,
+                   work: str | Path, limits: Limits = config.DEFAULT_LIMITS,
+                   env: dict | None = None, sandbox: Sandbox | None = None,
+                   runtime: Path | None = None) -> dict:
+    """Run ``cells`` in ``work``, then probe every ``(grade_id, target, {part: params})``
+    of ``tests`` with ``probes.run(params, target)``.
+
+    ``target`` is a name of the student's namespace, or ``"file:PATH"`` for a file
+    (relative to ``work``). With no tests, the cells still run once (for the files they
+    write). With a ``sandbox``, the process is confined and ``runtime`` is the folder
+    holding its ``grader`` package (:func:`grader.sandbox.write_runtime`); without one,
+    the code is trusted (no student cell) and runs as the grader's own.
 
     Returns ``{"data": {grade_id: {part: data}}, "cell_errors": [...], "log": str}``, where
-    each ``data`` is what the check's ``probe`` returned, or ``{"error": reason}``, or
+    each ``data`` is what the probe returned, or ``{"error": reason}``, or
     ``{"skipped": True}`` for a hidden part after its visible part raised.
     """
-    remaining = [(grade_id, part) for grade_id, _, _ in tests for part in PARTS]
-    data: dict[str, dict] = {grade_id: {} for grade_id, _, _ in tests}
+    work = Path(work)
+    params = {(g, p): tests_params[p] for g, _, tests_params in tests for p in PARTS}
+    targets = {g: target for g, target, _ in tests}
+    remaining = [(g, p) for g, _, _ in tests for p in PARTS]
+    data: dict[str, dict] = {g: {} for g, _, _ in tests}
     cell_errors: list[dict] = []
     log = ""
+    env = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1",
+           **({"HOME": "/tmp", "MPLCONFIGDIR": "/tmp/matplotlib", "KERAS_HOME": "/tmp/keras",
+               "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
+              if sandbox is not None and sandbox.kind == "bwrap" else {}),
+           **(env or {})}
     first = True
     while remaining or (first and cells):
         first = False
+        job = {"cells": cells, "cell_timeout": config.CELL_TIMEOUT_S, "probes": probes,
+               "todo": [[g, p, targets[g], params[g, p]] for g, p in remaining]}
         with tempfile.TemporaryDirectory(prefix="grader-") as tmp:
-            spec_path, out_path = Path(tmp, "spec.json"), Path(tmp, "events.jsonl")
-            spec = {"cells": cells, "checks": checks_module,
-                    "tests": [[g, c, n] for g, c, n in tests],
-                    "todo": [list(t) for t in remaining]}
-            spec_path.write_text(json.dumps(spec))
-            log_path = Path(tmp, "output.log")
-            with open(log_path, "wb") as log_file:
-                proc = subprocess.Popen(
-                    [sys.executable, "-m", "grader.run", str(spec_path), str(out_path)],
-                    cwd=cwd, stdout=log_file, stderr=subprocess.STDOUT,
-                    env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONUNBUFFERED": "1",
-                         **(env or {})},
-                    start_new_session=True, preexec_fn=_limit_resources)
-                try:
-                    proc.wait(timeout=timeout)
-                    failure = _death(proc.returncode)
-                except subprocess.TimeoutExpired:
-                    failure = f"timed out: the submission's process ran past {timeout:g} s"
-                finally:
-                    with contextlib.suppress(ProcessLookupError):
-                        os.killpg(proc.pid, signal.SIGKILL)  # and anything it started
-                    proc.wait()
-            log += _tail(log_path)
-            events = [json.loads(line) for line in out_path.read_text().splitlines()
-                      if line.endswith("}")] if out_path.exists() else []
+            events, tail, failure = _launch(job, work, runtime, limits, env, sandbox, Path(tmp))
+        log += tail
         started = None
         for event in events:
-            if event["event"] == "cell_error" and event not in cell_errors:
-                cell_errors.append({k: event[k] for k in ("cell", "error")})
-            elif event["event"] == "start":
+            kind = event.get("event")
+            if kind == "cell_error" and event not in cell_errors:
+                cell_errors.append({"cell": str(event.get("cell")), "error": str(event.get("error"))})
+            elif kind == "start" and (event.get("test"), event.get("part")) in params:
                 started = (event["test"], event["part"])
-            elif event["event"] == "result":
+            elif kind == "result" and (event.get("test"), event.get("part")) in params \
+                    and isinstance(event.get("data"), dict):
                 data[event["test"]][event["part"]] = event["data"]
                 started = None
+        failure = failure or "the process ended before its checks finished"
         done = {(g, p) for g in data for p in data[g]}
         if started is None or started in done:
             # Died before any check began (or between two): nothing more will work.
@@ -130,49 +155,3 @@ def run_submission(cells: list[dict], tests: list[tuple[str, str, str]], checks_
         remaining = [(g, p) for g, p in remaining if p not in data[g]]
     return {"data": data, "cell_errors": cell_errors, "log": log}
 
-
-def _child(spec_path: str, out_path: str) -> None:
-    spec = json.loads(Path(spec_path).read_text())
-    out = open(out_path, "a")
-
-    def emit(**event):
-        out.write(json.dumps(event) + "\n")
-        out.flush()
-
-    namespace = {"__name__": "__main__"}
-    for cell in spec["cells"]:
-        try:
-            with time_limit(config.CELL_TIMEOUT_S, f"cell {cell['id']}"):
-                exec(compile(cell["source"], f"<cell {cell['id']}>", "exec"), namespace)
-        except BaseException as exc:  # noqa: BLE001 - the student's error, recorded
-            emit(event="cell_error", cell=cell["id"], error=_describe(exc))
-    checks = importlib.import_module(spec["checks"])
-    names = {grade_id: (check, name) for grade_id, check, name in spec["tests"]}
-    raised = set()
-    for grade_id, part in spec["todo"]:
-        check, name = names[grade_id]
-        if part == "hidden" and grade_id in raised:
-            emit(event="result", test=grade_id, part=part, data={"skipped": True})
-            continue
-        emit(event="start", test=grade_id, part=part)
-        if name.startswith("file:"):
-            target = name[len("file:"):]
-        elif name in namespace:
-            target = namespace[name]
-        else:
-            target, data = _MISSING, {"error": f"NameError: name {name!r} is not defined"}
-        if target is not _MISSING:
-            try:
-                data = checks.probe(check, target, part)
-                json.dumps(data)
-            except BaseException as exc:  # noqa: BLE001
-                data = {"error": f"{name} raised {_describe(exc)}",
-                        "traceback": traceback.format_exc(limit=-3)}
-        if "error" in data:
-            raised.add(grade_id)
-        emit(event="result", test=grade_id, part=part, data=data)
-    out.close()
-
-
-if __name__ == "__main__":
-    _child(*sys.argv[1:3])

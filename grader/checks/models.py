@@ -43,6 +43,17 @@ def check(name: str, path, part: str = "visible") -> None:
 
 # --- the probe: load the saved file, describe it, score it -----------------------------
 
+def probe_params(name: str, part: str) -> dict:
+    """What :func:`run` needs: the check and its part (the file is the target)."""
+    _split(name)
+    return {"check": name, "part": part}
+
+
+def run(params: dict, path) -> dict:
+    """The probe as :mod:`grader.runner` calls it, in a process of the grader's own."""
+    return probe(params["check"], path, params["part"])
+
+
 def describe(model) -> dict:
     """The network as plain data: input shape, and per layer its class, units and
     activation (where it has them)."""

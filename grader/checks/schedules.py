@@ -3,9 +3,10 @@
 Each check has two halves, so that the notebook's test cells and the grader run exactly
 the same code and give the same points:
 
-- :func:`probe` calls the student's object (a function, or the 1cycle callback class) and
-  returns plain data: numbers and lists, nothing else. In the grader it runs in the
-  submission's own subprocess, and only this data crosses back (as JSON).
+- :func:`probe_params` says what to call (plain data, no reference value), and
+  :mod:`grader.probes` calls the student's object (a function, or the 1cycle callback
+  class) and returns plain data: numbers and lists, nothing else. In the grader that
+  runs in the submission's sandboxed process, and only this data crosses back (as JSON).
 - :func:`verify` compares that data with the references (``dlcourse.schedules`` and
   Keras's own ``CosineDecayRestarts``) and raises ``AssertionError`` with a reason.
 
@@ -18,8 +19,7 @@ from __future__ import annotations
 import math
 
 from dlcourse import schedules as ref
-from grader import config
-from grader.limits import time_limit
+from grader import config, probes
 
 PARTS = ("visible", "hidden")
 FUNCTION_CHECKS = ("scheduler_exp", "exponential_decay_fn", "piecewise_constant_fn",
@@ -35,14 +35,7 @@ def check(name: str, obj, part: str = "visible") -> None:
     print(f"{name}: {part} tests passed")
 
 
-# --- the student's side: call their code, return plain data ---------------------------
-
-def _number(value, call: str) -> float:
-    try:
-        return float(value)
-    except Exception:
-        raise TypeError(f"{call} returned {type(value).__name__}, not a number") from None
-
+# --- the student's side: what to call; grader.probes calls it ---------------------------
 
 def _call_text(name: str, args: tuple, part: str) -> str:
     return f"{name}({', '.join(map(repr, args))})" if part == "visible" else f"{name} (hidden tests)"
@@ -60,42 +53,28 @@ def _calls(name: str, part: str) -> list[tuple]:
     raise KeyError(name)
 
 
+def probe_params(name: str, part: str) -> dict:
+    """What :func:`grader.probes.run` needs to probe the student's object for check
+    ``name``: the calls to make (hidden calls are labelled without their arguments) or
+    the 1cycle run, and the time limit. Plain data, no reference value."""
+    if part not in PARTS:
+        raise ValueError(f"part must be one of {PARTS}")
+    limit = {"timeout": config.CALL_TIMEOUT_S, "what": f"{name} ({part} tests)"}
+    if name in FUNCTION_CHECKS:
+        calls = _calls(name, part)
+        return {"kind": "calls", "calls": [list(c) for c in calls],
+                "labels": [_call_text(name, c, part) for c in calls], **limit}
+    if name in config.ONE_CYCLE_RUNS:
+        return {"kind": "one_cycle", "run": config.ONE_CYCLE_RUNS[name][part], **limit}
+    raise KeyError(f"no check named {name!r}")
+
+
 def probe(name: str, obj, part: str) -> dict:
     """Call the student's ``obj`` as check ``name`` needs; return ``{"values": [...]}``
     (functions) or ``{"rates": [...], "batches_per_epoch": n}`` (1cycle). Exceptions from
     the student's code propagate; a call running past ``config.CALL_TIMEOUT_S`` is
     interrupted."""
-    if part not in PARTS:
-        raise ValueError(f"part must be one of {PARTS}")
-    with time_limit(config.CALL_TIMEOUT_S, f"{name} ({part} tests)"):
-        if name in FUNCTION_CHECKS:
-            return {"values": [_number(obj(*args), _call_text(name, args, part))
-                               for args in _calls(name, part)]}
-        if name in config.ONE_CYCLE_RUNS:
-            return _probe_one_cycle(obj, config.ONE_CYCLE_RUNS[name][part])
-    raise KeyError(f"no check named {name!r}")
-
-
-def _probe_one_cycle(cls, run: dict) -> dict:
-    """Fit a one-layer model on tiny random data with ``cls(**run["callback"])`` and
-    record the rate the optimizer holds as each batch starts (after the student's
-    callback has run: the rate that batch trains with)."""
-    import keras
-    import numpy as np
-
-    from dlcourse.callbacks import LearningRateRecorder
-
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(run["samples"], run["features"])).astype("float32")
-    y = rng.normal(size=(run["samples"], 1)).astype("float32")
-    model = keras.Sequential([keras.Input((run["features"],)), keras.layers.Dense(1)])
-    # A rate no schedule here produces: a batch that trains with it was never set.
-    model.compile(optimizer=keras.optimizers.SGD(learning_rate=1.0), loss="mse")
-    recorder = LearningRateRecorder()
-    model.fit(x, y, batch_size=run["batch_size"], epochs=run["epochs"], shuffle=False,
-              callbacks=[cls(**run["callback"]), recorder], verbose=0)
-    return {"rates": recorder.rates,
-            "batches_per_epoch": math.ceil(run["samples"] / run["batch_size"])}
+    return probes.run(probe_params(name, part), obj)
 
 
 # --- the grader's side: compare plain data with the references -------------------------

@@ -1,0 +1,72 @@
+"""Call the student's object as a check asks and return plain data: numbers and lists.
+
+This is the only check code that runs next to student code, in the notebook's kernel
+and in the grader's sandbox. It imports nothing of the course (the sandbox has only
+the standard library, NumPy and Keras), and it holds no reference value: what to call,
+and with which arguments, comes in ``params`` from the trusted side
+(:func:`grader.checks.schedules.probe_params`), and the comparison with the references
+happens there too. Whatever the student's code does to this module, the most it can
+change is the numbers that come back, which is what its functions could return anyway.
+"""
+from __future__ import annotations
+
+import math
+
+from grader.limits import time_limit
+
+
+def number(value, call: str) -> float:
+    """The number the student's code returned, as a plain float; refuses strings and
+    objects that only pretend to be numbers (a float subclass counts at its stored
+    value, whatever its ``__float__`` or ``__eq__`` say)."""
+    if isinstance(value, (bool, str, bytes)):
+        raise TypeError(f"{call} returned {type(value).__name__} {value!r}, not a number")
+    if isinstance(value, float):
+        return float.__float__(value)
+    if isinstance(value, int):
+        return float(int.__index__(value))
+    if type(value).__module__.split(".")[0] in ("numpy", "tensorflow", "keras", "jax", "torch"):
+        import numpy as np
+        array = np.asarray(value)
+        if array.size == 1 and array.dtype.kind in "iuf":
+            return float(array.reshape(()))
+    raise TypeError(f"{call} returned {type(value).__name__}, not a number")
+
+
+def run(params: dict, obj) -> dict:
+    """Probe ``obj`` as ``params`` say: ``{"kind": "calls", "calls": [args, ...],
+    "labels": [...]}`` returns ``{"values": [...]}``; ``{"kind": "one_cycle", "run":
+    {...}}`` returns ``{"rates": [...], "batches_per_epoch": n}``. A probe running past
+    ``params["timeout"]`` seconds is interrupted."""
+    with time_limit(params.get("timeout"), params.get("what", "the check")):
+        if params["kind"] == "calls":
+            return {"values": [number(obj(*args), label)
+                               for args, label in zip(params["calls"], params["labels"])]}
+        if params["kind"] == "one_cycle":
+            return one_cycle_rates(obj, params["run"])
+    raise KeyError(f"no probe of kind {params['kind']!r}")
+
+
+def one_cycle_rates(cls, run: dict) -> dict:
+    """Fit a one-layer model on tiny random data with ``cls(**run["callback"])`` and
+    record the rate the optimizer holds as each batch starts (after the student's
+    callback has run: the rate that batch trains with)."""
+    import keras
+    import numpy as np
+
+    rates: list[float] = []
+
+    class Recorder(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            rates.append(float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)))
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(run["samples"], run["features"])).astype("float32")
+    y = rng.normal(size=(run["samples"], 1)).astype("float32")
+    model = keras.Sequential([keras.Input((run["features"],)), keras.layers.Dense(1)])
+    # A rate no schedule here produces: a batch that trains with it was never set.
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=1.0), loss="mse")
+    model.fit(x, y, batch_size=run["batch_size"], epochs=run["epochs"], shuffle=False,
+              callbacks=[cls(**run["callback"]), Recorder()], verbose=0)
+    return {"rates": [number(r, "the optimizer's learning rate") for r in rates],
+            "batches_per_epoch": math.ceil(run["samples"] / run["batch_size"])}
