@@ -1,10 +1,20 @@
-"""The README's book command: a real `jupyter-book build -W` of the quick profile."""
+"""The README's book command: a real `jupyter-book build -W` of the quick profile, and
+that site as a student sees it, in a real browser (the test_browser_* tests below)."""
 from __future__ import annotations
 
+import functools
+import http.server
+import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -76,3 +86,412 @@ def test_reproduction_page_pastes_this_builds_numbers(built_book):
     rows = re.findall(r"<tr[^>]*>(.*?)</tr>", page, flags=re.S)
     assert len(rows) > 20
     assert "nan" not in page, "a chapter did not glue what it measured"
+
+
+# --- The site as students see it: the built book in a real browser -------------------
+#
+# Debian's chromium, driven headless by Selenium through Debian's chromedriver (both
+# from apt; `.ci/run` installs them, and nothing here downloads a browser or a driver).
+# The quick-profile build above is served on 127.0.0.1 and every page of _toc.yml is
+# visited once; the tests below check what that visit recorded. A full-page screenshot
+# of each page goes to $DLCOURSE_SCREENSHOTS (default: _build/screenshots/).
+
+# No Selenium Manager: the browser and driver paths are given, and it must not phone home.
+os.environ.setdefault("SE_OFFLINE", "true")
+os.environ.setdefault("SE_AVOID_STATS", "true")
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run",
+                  "--no-default-browser-check", "--disable-extensions", "--disable-dev-shm-usage",
+                  "--disable-default-apps", "--mute-audio", "--hide-scrollbars", "--lang=en-US",
+                  "--force-color-profile=srgb", "--window-size=1280,1000",
+                  # As for a reader offline: no host name resolves, only 127.0.0.1 is reached.
+                  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+NO_EXPERIMENT = {"book/intro", "book/reproduction"}  # the other pages run code and state its runtime
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        pass  # the browser dropping a connection when it leaves a page is no error of the site
+
+
+@pytest.fixture(scope="module")
+def site(built_book):
+    """The built site on http://127.0.0.1:<free port>/, as `python -m http.server` serves it."""
+    handler = functools.partial(_QuietHandler, directory=str(built_book))
+    server = _Server(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver_path = shutil.which("chromedriver")
+    if not (chromium and driver_path):
+        pytest.fail("the browser test needs Debian's chromium and chromium-driver "
+                    "(apt-get install chromium chromium-driver; .ci/run installs them)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in CHROMIUM_FLAGS + [f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"]:
+        options.add_argument(flag)
+    # Console messages, and the network events of each page (every request it makes).
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
+    driver.set_page_load_timeout(60)
+    driver.set_script_timeout(60)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture(scope="module")
+def screenshot_dir(root) -> Path:
+    out = Path(os.environ.get("DLCOURSE_SCREENSHOTS") or root / "_build" / "screenshots")
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*.png"):
+        old.unlink()
+    return out
+
+
+def _wait_for(driver, script: str, timeout: float = 30, what: str = ""):
+    """Poll a JavaScript expression until it is truthy; return its value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = driver.execute_script(f"return ({script});")
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what or script}")
+        time.sleep(0.1)
+
+
+def _drain_logs(driver) -> tuple[list[dict], list[dict]]:
+    console = driver.get_log("browser")
+    network = [json.loads(entry["message"])["message"] for entry in driver.get_log("performance")]
+    return console, [event for event in network if event["method"].startswith("Network.")]
+
+
+def _screenshot(driver, path: Path) -> None:
+    """The whole page, not only the window: the window is made as tall as the page."""
+    width, height = driver.execute_script("return [window.innerWidth,"
+                                          " document.documentElement.scrollHeight];")
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": width, "height": min(height, 16000), "deviceScaleFactor": 1, "mobile": False})
+    try:
+        time.sleep(0.2)  # one layout and paint at the new size
+        driver.save_screenshot(str(path))
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+# What a visit reads from the page, after MathJax has typeset it.
+PAGE_FACTS_JS = r"""
+const article = document.querySelector("article") || document.body;
+const visible = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+const prose = article.cloneNode(true);
+prose.querySelectorAll("pre, code, .cell_output, .highlight, mjx-container, script, style")
+     .forEach((el) => el.remove());
+const runtime = Array.from(article.querySelectorAll("p"))
+                     .map((p) => p.innerText).find((t) => t.startsWith("Runtime:"));
+const download = (label) => { const a = document.querySelector(`a.btn-${label}`); return a ? a.href : null; };
+return {
+  title: (article.querySelector("h1") || {}).innerText,
+  text: article.innerText,
+  prose: Array.from(prose.querySelectorAll("p, li, td, th")).map((el) => el.textContent).join("\n"),
+  images: Array.from(document.images).map((img) => ({
+    src: img.currentSrc || img.src, complete: img.complete,
+    width: img.naturalWidth, height: img.naturalHeight, shown: visible(img),
+    in_article: article.contains(img)})),
+  links: Array.from(document.querySelectorAll("a[href]")).map((a) => a.href),
+  math: Array.from(article.querySelectorAll(".math")).map((el) => ({
+    typeset: el.querySelector("mjx-container") !== null, text: el.textContent.slice(0, 80)})),
+  outputs: Array.from(article.querySelectorAll(".cell_output")).map((el) => ({
+    shown: visible(el), text: el.innerText.slice(0, 80),
+    images: el.querySelectorAll("img").length})),
+  code_cells: article.querySelectorAll(".cell .cell_input").length,
+  runtime: runtime || null,
+  download_ipynb: download("download-notebook-button"),
+  download_source: download("download-source-button"),
+  launch: Array.from(document.querySelectorAll(".dropdown-launch-buttons a")).map((a) => a.href),
+  sidebar: Array.from(document.querySelectorAll("nav.bd-docs-nav a.reference"))
+                .map((a) => [a.innerText.trim(), a.href]),
+  page_toc: Array.from(document.querySelectorAll("#pst-page-toc-nav a")).map((a) => a.innerText.trim()),
+  sections: Array.from(article.querySelectorAll("section > h2")).map((h) => h.innerText.trim()),
+  theme_switch: document.querySelector(".theme-switch-button") !== null,
+};
+"""
+
+MATHJAX_DONE_JS = """
+const done = arguments[arguments.length - 1];
+if (window.MathJax && MathJax.startup && MathJax.startup.promise)
+  MathJax.startup.promise.then(() => done("typeset"), (err) => done("error: " + err));
+else done(window.MathJax ? "loading" : "none");
+"""
+
+
+@pytest.fixture(scope="module")
+def visits(browser, site, root, screenshot_dir) -> dict[str, dict]:
+    """Visit every page of _toc.yml once; what each visit saw, by page name."""
+    browser.get(site)  # index.html: the redirect to the first page
+    _wait_for(browser, "location.pathname === '/book/intro.html' && document.readyState === 'complete'",
+              what="index.html to lead to the introduction")
+    _drain_logs(browser)
+    seen = {}
+    for name in toc_files(root):
+        started = time.monotonic()
+        browser.get(site + name + ".html")
+        _wait_for(browser, "document.readyState === 'complete'", what=f"{name} to load")
+        mathjax = browser.execute_async_script(MATHJAX_DONE_JS)
+        if mathjax == "loading":  # the script tag ran but MathJax has not started yet
+            _wait_for(browser, "window.MathJax && MathJax.startup && MathJax.startup.promise",
+                      what=f"MathJax on {name}")
+            mathjax = browser.execute_async_script(MATHJAX_DONE_JS)
+        # Scroll through the page so that anything loaded lazily is loaded, then back up.
+        browser.execute_script("window.scrollTo(0, document.documentElement.scrollHeight);")
+        _wait_for(browser, "Array.from(document.images).every((img) => img.complete)",
+                  what=f"the images of {name}")
+        browser.execute_script("window.scrollTo(0, 0);")
+        facts = browser.execute_script(PAGE_FACTS_JS)
+        shot = screenshot_dir / (name.replace("/", "_") + ".png")
+        _screenshot(browser, shot)
+        facts["console"], facts["network"] = _drain_logs(browser)
+        facts.update(mathjax=mathjax, url=browser.current_url, screenshot=shot,
+                     seconds=time.monotonic() - started)
+        seen[name] = facts
+    summary = {name: {"seconds": round(page["seconds"], 2), "images": len(page["images"]),
+                      "formulas": len(page["math"]), "outputs": len(page["outputs"]),
+                      "links": len(page["links"]), "screenshot": page["screenshot"].name,
+                      "requests": sum(e["method"] == "Network.requestWillBeSent"
+                                      for e in page["network"]),
+                      "console": [e["message"] for e in page["console"]]}
+               for name, page in seen.items()}
+    (screenshot_dir / "pages.json").write_text(json.dumps(summary, indent=1) + "\n")
+    return seen
+
+
+def _get(url: str, cache: dict = {}) -> tuple[int, bytes]:  # noqa: B006 (a per-run cache)
+    if url not in cache:
+        try:
+            with urllib.request.urlopen(url, timeout=30) as reply:
+                cache[url] = (reply.status, reply.read())
+        except urllib.error.HTTPError as err:
+            cache[url] = (err.code, b"")
+    return cache[url]
+
+
+# The browser asks for /favicon.ico by itself; the site has no icon, and no page asks for one.
+BROWSERS_OWN_REQUEST = re.compile(r"http://127\.0\.0\.1:\d+/favicon\.ico\b")
+
+
+def _console_errors(entries: list[dict]) -> list[str]:
+    return [entry["message"] for entry in entries if entry["level"] == "SEVERE"
+            and not BROWSERS_OWN_REQUEST.match(entry["message"])]
+
+
+def test_browser_pages_load_without_console_errors(visits):
+    for name, page in visits.items():
+        assert page["url"].endswith(name + ".html"), f"{name} redirected to {page['url']}"
+        errors = _console_errors(page["console"])
+        assert not errors, f"{name}: console errors {errors}"
+        failed = [(event["params"]["response"]["status"], event["params"]["response"]["url"])
+                  for event in page["network"] if event["method"] == "Network.responseReceived"
+                  and event["params"]["response"]["status"] >= 400
+                  and not BROWSERS_OWN_REQUEST.match(event["params"]["response"]["url"])]
+        assert not failed, f"{name}: failed requests {failed}"
+        assert page["screenshot"].stat().st_size > 10_000, f"{name}: empty screenshot"
+
+
+def test_browser_no_request_leaves_localhost(visits):
+    requests = 0
+    for name, page in visits.items():
+        for event in page["network"]:
+            if event["method"] != "Network.requestWillBeSent":
+                continue
+            requests += 1
+            url = urllib.parse.urlsplit(event["params"]["request"]["url"])
+            assert url.scheme in ("data", "blob") or url.hostname in LOCAL_HOSTS, \
+                f"{name} requested {event['params']['request']['url']} (the site must work offline)"
+    assert requests >= 10 * len(visits), "the network log recorded too few requests to be believed"
+
+
+def test_browser_every_image_loads(visits):
+    for name, page in visits.items():
+        for img in page["images"]:
+            assert img["complete"] and img["width"] > 0 and img["height"] > 0, \
+                f"{name}: image {img['src']} did not load"
+            if img["in_article"]:
+                assert img["shown"], f"{name}: image {img['src']} takes no space on the page"
+        if name not in ("book/intro", "book/reproduction"):
+            plots = [img for img in page["images"] if img["in_article"]]
+            assert plots, f"{name} shows no plot"
+
+
+def test_browser_internal_links_resolve(visits, site):
+    checked = set()
+    for name, page in visits.items():
+        for href in page["links"]:
+            if not href.startswith(site):
+                continue  # another host (the launch button's JupyterHub): a link, not a request
+            target, _, fragment = href.partition("#")
+            target = target.split("?")[0]
+            if (target, fragment) in checked:
+                continue
+            checked.add((target, fragment))
+            status, body = _get(target)
+            assert status == 200, f"{name} links to {href}: HTTP {status}"
+            if fragment and target.endswith(".html"):
+                anchor = urllib.parse.unquote(fragment)
+                assert re.search(rf'id="{re.escape(anchor)}"', body.decode("utf-8")), \
+                    f"{name} links to {href}: no element with id {anchor!r}"
+    assert len(checked) > 50, "suspiciously few links"
+
+
+def test_browser_math_is_rendered(visits):
+    typeset = 0
+    for name, page in visits.items():
+        raw = [m["text"] for m in page["math"] if not m["typeset"]]
+        assert not raw, f"{name}: formulas left as raw TeX {raw[:3]} (MathJax: {page['mathjax']})"
+        typeset += len(page["math"])
+        leftovers = re.findall(r"\$[^$\s][^$\n]*\$|\\\(|\\\[", page["prose"])
+        assert not leftovers, f"{name}: raw TeX in the prose {leftovers[:3]}"
+        if page["math"]:
+            assert page["mathjax"] == "typeset", f"{name}: MathJax {page['mathjax']}"
+    assert typeset >= 10, "the book's formulas were not found on the pages"
+
+
+def test_browser_code_cells_show_their_outputs(visits):
+    """Each code cell whose executed notebook has an output a reader should see shows it."""
+    for name, page in visits.items():
+        if page["download_ipynb"] is None:
+            assert page["code_cells"] == 0, f"{name} has code but no notebook"
+            continue
+        status, body = _get(page["download_ipynb"])
+        assert status == 200
+        cells = [c for c in json.loads(body)["cells"] if c["cell_type"] == "code"]
+        expected = 0
+        for cell in cells:
+            tags = cell.get("metadata", {}).get("tags", [])
+            if "remove-output" in tags or "remove-cell" in tags:
+                continue
+            shown = [o for o in cell.get("outputs", []) if o.get("name") != "stderr"
+                     and not all(k.startswith("application/papermill.record/")
+                                 for k in o.get("data", {"text": 1}))]
+            expected += bool(shown)
+        outputs = page["outputs"]
+        assert len(outputs) == expected, \
+            f"{name}: {expected} cells have outputs, the page shows {len(outputs)}"
+        hidden = [o["text"] for o in outputs if not o["shown"]]
+        assert not hidden, f"{name}: outputs take no space {hidden[:3]}"
+        if name not in NO_EXPERIMENT:
+            assert expected >= 2, f"{name}: its code shows almost nothing"
+
+
+def test_browser_every_chapter_states_its_runtime_per_profile(visits):
+    for name, page in visits.items():
+        if name in NO_EXPERIMENT:
+            continue
+        line = page["runtime"]
+        assert line, f"{name} has no 'Runtime:' line"
+        assert "full profile" in line and "quick profile" in line, f"{name}: {line!r}"
+        assert re.search(r"\d|few|one|two|three|four|five", line), f"{name}: {line!r}"
+        assert "nan" not in line.split(), f"{name}: {line!r}"
+
+
+def test_browser_download_launch_and_table_of_contents(visits, root, site):
+    config = yaml.safe_load((root / "_config.yml").read_text())
+    hub = config["launch_buttons"]["jupyterhub_url"].rstrip("/")
+    repo = config["repository"]["url"].rstrip("/").rsplit("/", 1)[1]
+    titles = {name: page["title"] for name, page in visits.items()}
+    for name, page in visits.items():
+        # The table of contents in the sidebar: every page, by its title, in the book's order.
+        sidebar = [(title, href.split("#")[0]) for title, href in page["sidebar"]]
+        linked = [href for _, href in sidebar]
+        for other in toc_files(root):
+            assert site + other + ".html" in linked, f"{name}: the sidebar misses {other}"
+        assert [t for t, _ in sidebar if t in titles.values()] == \
+            [titles[n] for n in toc_files(root)], f"{name}: sidebar {sidebar}"
+        # The page's own contents: its sections.
+        assert set(page["sections"]) <= set(page["page_toc"]), \
+            f"{name}: its contents {page['page_toc']} miss sections of {page['sections']}"
+        assert page["theme_switch"], f"{name} has no dark-mode switch"
+        assert page["download_source"], f"{name}: no download of its source"
+        if page["code_cells"] == 0:
+            continue
+        # Download: the executed notebook (outputs included) as .ipynb.
+        assert page["download_ipynb"] and page["download_ipynb"].endswith(name + ".ipynb"), name
+        status, body = _get(page["download_ipynb"])
+        notebook = json.loads(body)
+        assert status == 200 and notebook["nbformat"] == 4
+        assert any(cell.get("outputs") for cell in notebook["cells"]), f"{name}: notebook not executed"
+        # Launch: this chapter in JupyterLab on the configured JupyterHub (nbgitpuller).
+        launch = [href for href in page["launch"] if href.startswith(hub + "/")]
+        assert launch, f"{name}: no launch button to {hub} ({page['launch']})"
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(launch[0]).query)
+        assert query["urlpath"] == [f"lab/tree/{repo}/{name}.md"], launch[0]
+        assert query["repo"] == [config["repository"]["url"]], launch[0]
+    intro = visits["book/intro"]["text"]
+    for name in toc_files(root)[1:]:
+        assert titles[name] in intro, f"the introduction's contents miss {titles[name]!r}"
+
+
+def test_browser_dark_mode_switch(browser, site, visits, screenshot_dir):
+    browser.get(site + "book/learning_rate.html")
+    _wait_for(browser, "document.readyState === 'complete'")
+    theme = "document.documentElement.dataset.theme"
+    background = ("getComputedStyle(document.body).backgroundColor"
+                  ".match(/\\d+/g).slice(0, 3).map(Number).reduce((a, b) => a + b)")
+    assert browser.execute_script(f"return {theme};") == "light"
+    light = browser.execute_script(f"return {background};")
+    for _ in range(3):  # the switch cycles light -> dark -> auto
+        browser.find_element("css selector", ".theme-switch-button").click()
+        if browser.execute_script(f"return {theme};") == "dark":
+            break
+    assert browser.execute_script(f"return {theme};") == "dark"
+    time.sleep(0.5)  # the colours change with a transition
+    dark = browser.execute_script(f"return {background};")
+    assert dark < 3 * 80 < light, f"background {light} in light mode, {dark} in dark mode"
+    _screenshot(browser, screenshot_dir / "book_learning_rate-dark.png")
+    browser.get(site + "book/data.html")  # the choice is kept from page to page
+    _wait_for(browser, "document.readyState === 'complete'")
+    assert browser.execute_script(f"return {theme};") == "dark"
+    errors = _console_errors(browser.get_log("browser"))
+    browser.execute_script("localStorage.setItem('mode', 'auto');")  # back to the default
+    assert not errors, errors
+
+
+def test_browser_search_finds_the_chapter_for_a_word_only_it_contains(browser, site, visits,
+                                                                      screenshot_dir):
+    texts = {name: page["text"].lower() for name, page in visits.items()}
+    searched = {}
+    for name, page in visits.items():
+        others = [text for other, text in texts.items() if other != name]
+        word = next((w for w in re.findall(r"\b[a-z]{8,}\b", page["prose"].lower())
+                     if not any(w in text for text in others)), None)
+        assert word, f"no word only {name} contains"
+        browser.get(site + "search.html?q=" + word)
+        status = _wait_for(browser, "(document.querySelector('#search-results .search-summary')"
+                                    " || {}).innerText", what=f"search results for {word!r}")
+        found = browser.execute_script(
+            "return Array.from(document.querySelectorAll('#search-results ul.search li a'))"
+            ".map((a) => a.href.split(/[?#]/)[0]);")
+        searched[word] = [href.removeprefix(site) for href in found]
+        assert site + name + ".html" in found, f"searching {word!r}: {status} {found}"
+        if name == "book/optimizers":
+            _screenshot(browser, screenshot_dir / f"search-{word}.png")
+    (screenshot_dir / "search.json").write_text(json.dumps(searched, indent=1) + "\n")
+    errors = _console_errors(browser.get_log("browser"))
+    assert not errors, errors
