@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -188,7 +189,8 @@ class Gradebook:
             entry.update(cell_errors=props["cell_errors"], notes=props["notes"],
                          seconds=props["seconds"])
         passed = report.passed
-        reason = "" if passed else report.longreprtext.strip()
+        # pytest-xdist heads a worker's report with "[gw0] linux -- Python ...".
+        reason = "" if passed else re.sub(r"^\[gw\d+\] .*\n", "", report.longreprtext.strip())
         entry["results"][props["test"]] = TestResult(
             props["student"], props["test"], props["max_points"] if passed else 0,
             props["max_points"], passed, reason)

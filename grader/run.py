@@ -8,7 +8,8 @@ Student code runs in a :class:`grader.sandbox.Sandbox`, under the assignment's
 :class:`grader.config.Limits`. If the process passes its wall-clock limit or dies (a
 crash, ``os._exit``, a segfault, the memory or file-size limit), its whole process
 group is killed, the probe that was running fails with the reason, and the remaining
-probes run in a fresh process. Its output goes to a file, of which only the tail is
+probes run in a fresh process, as long as each process gets at least one further
+probe done. Its output goes to a file, of which only the tail is
 kept.
 """
 from __future__ import annotations
@@ -34,6 +35,8 @@ BOOT = ("import sys; sys.path[:0] = [{runtime!r}, '']; "
 
 
 def _death(returncode: int, limits: Limits) -> str:
+    if returncode > 128 and returncode - 128 in signal.valid_signals():
+        returncode = 128 - returncode  # bwrap passes its child's death on as 128 + signal
     if returncode < 0:
         name = signal.Signals(-returncode).name
         why = {"SIGXFSZ": f": it wrote a file over the {limits.file_size_bytes / 2**20:g} MiB limit",
@@ -138,20 +141,23 @@ def run_submission(cells: list[dict], tests: list[tuple[str, str, dict]], probes
                 cell_errors.append({"cell": str(event.get("cell")), "error": str(event.get("error"))})
             elif kind == "start" and (event.get("test"), event.get("part")) in params:
                 started = (event["test"], event["part"])
-            elif kind == "result" and (event.get("test"), event.get("part")) in params \
+            elif kind == "result" and (event.get("test"), event.get("part")) == started \
                     and isinstance(event.get("data"), dict):
-                data[event["test"]][event["part"]] = event["data"]
+                # Only the probe the runner started (a second result for it is ignored).
+                data[started[0]].setdefault(started[1], event["data"])
                 started = None
-        failure = failure or "the process ended before its checks finished"
-        done = {(g, p) for g in data for p in data[g]}
-        if started is None or started in done:
-            # Died before any check began (or between two): nothing more will work.
-            for g, p in remaining:
-                data[g].setdefault(p, {"error": failure})
-            break
-        data[started[0]][started[1]] = {"error": failure}
-        if started[1] == "visible":
-            data[started[0]]["hidden"] = {"skipped": True}
+        failure = failure or "the process exited (exit code 0) before its checks finished"
+        before = len(remaining)
+        if started is not None and started[1] not in data[started[0]]:
+            # The check that was running when the process ended fails with the reason.
+            data[started[0]][started[1]] = {"error": failure}
+            if started[1] == "visible":
+                data[started[0]]["hidden"] = {"skipped": True}
         remaining = [(g, p) for g, p in remaining if p not in data[g]]
+        if remaining and len(remaining) == before:
+            # Died before any check began: a fresh process would do the same.
+            for g, p in remaining:
+                data[g][p] = {"error": failure}
+            remaining = []
     return {"data": data, "cell_errors": cell_errors, "log": log}
 

@@ -242,7 +242,7 @@ def make_tests(assignment: str, replacements: dict) -> dict:
             {"cell": ANSWER, "error": "RuntimeError: half-written cell"}]
         for sample in samples:
             assert (out / "feedback" / f"{sample}.txt").exists()
-        assert max(r["seconds"] for r in book["students"].values()) < config.SUBMISSION_TIMEOUT_S
+        assert max(r["seconds"] for r in book["students"].values()) < config.ASSIGNMENTS[assignment]["limits"].timeout_s
 
     @pytest.mark.slow
     def test_nbgrader_release_autograde_and_feedback(tmp_path, models, grader_book):

@@ -189,7 +189,7 @@ def test_grader_reasons_and_feedback(grader_gradebook):
     assert "did not finish within" in reason["looping", "test_cosine_decay_restarts"]
     assert "ValueError: not finished" in reason["crashing", "test_scheduler_exp"]
     assert "exponential_decay_fn(0) returned NoneType" in reason["crashing", "test_exponential_decay_fn"]
-    assert "is not defined" in reason["crashing", "test_piecewise_constant_fn"]
+    assert "your notebook defines no 'piecewise_constant_fn'" in reason["crashing", "test_piecewise_constant_fn"]
     assert reason["partial", "test_exponential_decay_fn"].startswith("hidden tests:")
     assert "cosine_decay_restarts(1000) returned" in reason["partial", "test_cosine_decay_restarts"]
     assert "only between epochs" in reason["wrong", "test_one_cycle_default"]
