@@ -1,5 +1,6 @@
-"""A class of hostile and broken submissions of the "schedules" assignment, graded in one
-batch by the grader's command line together with correct ones.
+"""Classes of hostile and broken submissions (of "schedules", and of the model assignment
+"learning_rate"), each graded in one batch by the grader's command line together with
+correct ones.
 
 Every submission gets exactly the points its own code earns, with a reason that says
 what went wrong; the correct ones keep full points whatever the others did; files
@@ -431,3 +432,101 @@ def test_an_interrupted_batch_resumes_and_regrades_identically(batch, tmp_path):
 
     for student, record in book.items():
         assert stable(record) == stable(batch["book"]["students"][student]), student
+
+
+# --- a model assignment: saved files that are broken, hostile or beside the point -----
+
+LR = "learning_rate"
+LR_SOURCE = ROOT / "assignments" / "source" / LR / f"{LR}.ipynb"
+LR_SPEC = config.MODEL_ASSIGNMENTS[LR]
+LR_POINTS = {grade_id: points for grade_id, (_, _, points) in LR_SPEC["tests"].items()}
+# sample -> (what the answer's solution region becomes ("solution": unchanged), the submitted model file
+# ("trained", "untrained", "wide", "lambda", "garbage", None), points per failing test
+# with a reason fragment).
+MODEL_SAMPLES = {
+    "lr_correct": ("solution", "trained", {}),
+    # Not a Keras file at all, and a Lambda layer (pickled code): safe mode refuses both.
+    "lr_unreadable_model": ("solution", "garbage", {"test_architecture": "could not be loaded",
+                                                    "test_accuracy": "could not be loaded"}),
+    "lr_lambda_layer": ("solution", "lambda", {"test_architecture": "could not be loaded",
+                                               "test_accuracy": "could not be loaded"}),
+    "lr_missing_model": ("solution", None, {"test_architecture": "no saved model",
+                                            "test_accuracy": "no saved model"}),
+    # A better network than the one asked for.
+    "lr_wrong_architecture": ("solution", "wide", {"test_architecture": "not the network asked for",
+                                                   "test_accuracy": "not the network asked for"}),
+    # Prints a great accuracy; its model is untrained and its rate far too small.
+    "lr_fake_accuracy": ("LEARNING_RATE = 1e-6\nEPOCHS = 1\nprint('val_accuracy: 0.9912')",
+                         "untrained", {"test_accuracy": "below the threshold",
+                                       "test_trains": "not above"}),
+    # Tries to read the held-out test set (the data folder, Keras's download): neither
+    # is there, so its grading run saves nothing.
+    "lr_reads_heldout": ("import keras\n(_, _), (x_test, y_test) = keras.datasets.mnist.load_data()\n"
+                         "LEARNING_RATE = 1e-3\nEPOCHS = 2",
+                         "trained", {"test_trains": "no saved model"}),
+}
+
+
+def _model(kind: str):
+    import keras
+    keras.utils.set_random_seed(1)
+    hidden = {"wide": 300}.get(kind, 100)
+    layers = [keras.Input((784,)), keras.layers.Dense(hidden, activation="relu")]
+    if kind == "lambda":
+        layers.append(keras.layers.Lambda(lambda x: x * 1.0))
+    model = keras.Sequential(layers + [keras.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer=keras.optimizers.RMSprop(1e-3), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    if kind in ("trained", "wide"):
+        from grader.data import training_data
+        (x, y), _ = training_data(LR)
+        model.fit(x, y, batch_size=100, epochs=5, verbose=0)
+    return model
+
+
+def write_model_class(submitted: Path) -> None:
+    nb = nbformat.read(str(LR_SOURCE), as_version=4)
+    for student, (code, model, _) in MODEL_SAMPLES.items():
+        folder = submitted / student / LR
+        folder.mkdir(parents=True)
+        mine = nbformat.from_dict(json.loads(json.dumps(nb)))
+        for cell in mine.cells:
+            meta = _meta(cell)
+            if meta.get("solution"):  # the solution's region, or the sample's code in it
+                cell.source = re.sub(r"### BEGIN SOLUTION\n.*?### END SOLUTION\n",
+                                     (lambda m: m.group(0)) if code == "solution" else
+                                     (lambda m: code + "\n"), cell.source, flags=re.DOTALL)
+                cell.source = "\n".join(line for line in cell.source.splitlines() if "### " not in line)
+            elif meta.get("grade"):
+                cell.source = HIDDEN.sub("", cell.source)
+        nbformat.write(mine, str(folder / LR_SPEC["notebook"]))
+        target = folder / LR_SPEC["model_file"]
+        if model == "garbage":
+            target.write_bytes(b"PK\x03\x04 this is not a Keras file" * 100)
+        elif model is not None:
+            _model(model).save(target)
+
+
+@pytest.fixture(scope="module")
+def model_batch(tmp_path_factory):
+    course = tmp_path_factory.mktemp("hostile-models")
+    submitted, out = course / "submitted", course / "grades"
+    write_model_class(submitted)
+    proc = subprocess.run([sys.executable, "-m", "grader", "grade", str(submitted),
+                           "--assignment", LR, "--out", str(out), "--source", str(LR_SOURCE),
+                           "--", "-n", "2"], capture_output=True, text=True, timeout=3600)
+    print(proc.stdout[-5000:])
+    assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-5000:]
+    return json.loads((out / "gradebook.json").read_text())
+
+
+@pytest.mark.parametrize("student", sorted(MODEL_SAMPLES))
+def test_model_submission_gets_what_it_earned(model_batch, student):
+    _, _, failing = MODEL_SAMPLES[student]
+    record = model_batch["students"][student]
+    tests = {t["test"]: t for t in record["tests"]}
+    assert record["total"] == sum(LR_POINTS.values()) - sum(LR_POINTS[t] for t in failing), record["tests"]
+    for test, fragment in failing.items():
+        assert fragment in tests[test]["reason"], (test, tests[test]["reason"])
+    if student == "lr_reads_heldout":
+        assert record["cell_errors"] and record["cell_errors"][0]["cell"] == "answer_training"
