@@ -1,7 +1,9 @@
 """Command line: ``python -m grader grade ASSIGNMENTS_DIR/submitted --assignment NAME
 --out DIR`` grades every ``submitted/<student>/<assignment>/`` with pytest and the
 grader's plugin, and writes the gradebook. Options after ``--`` go to pytest (e.g.
-``-- -k alice`` or ``-- -n 4`` with pytest-xdist)."""
+``-- -k alice`` or ``-- -n 4`` with pytest-xdist). ``--shard K/N`` grades one share of
+the class (one task of a Slurm array, a Kubernetes indexed Job, a CI matrix), and
+``python -m grader merge OUT1 OUT2 ... --out DIR`` joins the shards' gradebooks."""
 from __future__ import annotations
 
 import argparse
@@ -32,10 +34,21 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--timeout", type=float, help="wall-clock limit per submission, "
                        "seconds (default: the assignment's, see grader/config.py)")
     grade.add_argument("--memory", type=float, help="memory limit per submission, GiB")
+    grade.add_argument("--shard", metavar="K/N", help="grade only the K-th of N shares of "
+                       "the class (every N-th student in name order, from the K-th)")
+    merge = commands.add_parser("merge", help="join shards' gradebooks into one")
+    merge.add_argument("shards", nargs="+", help="the --out folders of the shards")
+    merge.add_argument("--out", required=True, help="where to write the joined gradebook")
     argv = list(sys.argv[1:] if argv is None else argv)
     pytest_args = argv[argv.index("--") + 1:] if "--" in argv else []
     args = parser.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
 
+    if args.command == "merge":
+        from grader.gradebook import merge as merge_gradebooks
+        book = merge_gradebooks(args.shards, args.out)
+        print(f"{len(book['students'])} student(s) from {len(args.shards)} shard(s); "
+              f"gradebook in {args.out}")
+        return 0
     folders = submissions(args.submitted, args.assignment)
     if not folders:
         print(f"no submissions of {args.assignment!r} in {args.submitted}", file=sys.stderr)
@@ -59,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     options = ["-c", str(PYTEST_INI), "--rootdir", str(Path(args.submitted).resolve()),
                "-p", "grader.pytest_plugin", "--assignment", args.assignment,
                "--gradebook-out", args.out, *(["--source", str(source)] if source else []),
-               "--sandbox", args.sandbox,
+               "--sandbox", args.sandbox, *(["--shard", args.shard] if args.shard else []),
                *(["--timeout", str(args.timeout)] if args.timeout else []),
                *(["--memory", str(args.memory)] if args.memory else []),
                *pytest_args]

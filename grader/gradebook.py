@@ -64,3 +64,27 @@ def feedback(submission: dict, assignment: str) -> str:
         lines += ["", "Cells of your notebook that raised an error:"]
         lines += [f"  {e['cell']}: {e['error']}" for e in submission["cell_errors"]]
     return "\n".join(lines) + "\n"
+
+
+def merge(outs: list[str | Path], out: str | Path) -> dict:
+    """Join the gradebooks of several shards (``python -m grader grade --shard K/N``) into
+    one, as a single run would have written it. A student graded in two shards is an
+    error: the shards were not of one class."""
+    from grader.grade import TestResult
+
+    graded: dict[str, dict] = {}
+    assignment = None
+    for folder in outs:
+        book = json.loads((Path(folder) / "gradebook.json").read_text())
+        if assignment not in (None, book["assignment"]):
+            raise ValueError(f"{folder} grades {book['assignment']!r}, not {assignment!r}")
+        assignment = book["assignment"]
+        for student, r in book["students"].items():
+            if student in graded:
+                raise ValueError(f"{student} is graded in two shards")
+            graded[student] = {"student": student, "digest": r.get("digest"),
+                               "results": [TestResult(**t) for t in r["tests"]],
+                               "cell_errors": r["cell_errors"], "notes": r.get("notes", []),
+                               "seconds": r["seconds"]}
+    write([graded[s] for s in sorted(graded)], out, assignment)
+    return json.loads((Path(out) / "gradebook.json").read_text())

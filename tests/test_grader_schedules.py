@@ -9,6 +9,8 @@ from __future__ import annotations
 import html
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -268,3 +270,33 @@ def test_an_interrupted_batch_resumes_without_regrading(tmp_path):
     nbformat.write(make_submission(SOURCE, {}), str(notebook))  # the student resubmits
     output, third = grade()
     assert third["crashing"]["total"] == config.max_points() and third["correct"] == first["correct"]
+
+
+def test_shards_merge_into_the_single_run_gradebook(tmp_path, grader_gradebook):
+    """The class graded as two shards (two machines of an array job), then merged: the
+    same gradebook as one run, timings aside; each shard grades only its students."""
+    submitted = grader_gradebook.parent / "submitted"
+    shards = []
+    for k in (1, 2):
+        out = tmp_path / f"shard{k}"
+        run_grader(submitted, ASSIGNMENT, out, SOURCE, "--shard", f"{k}/2")
+        shards.append(out)
+    students = sorted(SAMPLES)
+    for k, out in enumerate(shards):
+        graded = set(json.loads((out / "gradebook.json").read_text())["students"])
+        assert graded == set(students[k::2])
+    merged = tmp_path / "merged"
+    proc = subprocess.run([sys.executable, "-m", "grader", "merge", *map(str, shards),
+                           "--out", str(merged)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    single = json.loads((grader_gradebook / "gradebook.json").read_text())
+    joined = json.loads((merged / "gradebook.json").read_text())
+
+    def stable(book):
+        return {s: {k: v for k, v in r.items() if k != "seconds"} for s, r in book["students"].items()}
+
+    assert stable(joined) == stable(single)
+    assert joined["assignment"] == single["assignment"]
+    assert sorted(p.name for p in (merged / "feedback").iterdir()) == [f"{s}.txt" for s in students]
+    rows = (merged / "gradebook.csv").read_text().splitlines()
+    assert rows == (grader_gradebook / "gradebook.csv").read_text().splitlines()
