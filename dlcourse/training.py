@@ -31,12 +31,50 @@ class Run:
         return min(values) if "loss" in metric else max(values)
 
 
+# Batches one call of the compiled training function runs (Keras's steps_per_execution):
+# it saves the per-batch trip through Python, which dominates small models' steps on a
+# CPU; benchmarks/training_throughput.py measured it (BENCHMARKS.md). The batches, their
+# order and the arithmetic are unchanged.
+STEPS_PER_EXECUTION = 32
+_BATCH_HOOKS = ("on_train_batch_begin", "on_train_batch_end", "on_batch_begin", "on_batch_end")
+
+
+def has_batch_hooks(callbacks) -> bool:
+    """Whether a callback acts per batch (a 1cycle schedule, a learning-rate finder):
+    those need Keras to come back to Python after every batch."""
+    import keras
+
+    base = keras.callbacks.Callback
+    return any(getattr(type(cb), hook, None) is not getattr(base, hook)
+               for cb in callbacks for hook in _BATCH_HOOKS)
+
+
+def course_compile_options(callbacks=()) -> dict:
+    """The options the course's training path adds to ``model.compile``."""
+    return {} if has_batch_hooks(callbacks) else {"steps_per_execution": STEPS_PER_EXECUTION}
+
+
+def _use_course_path(model, callbacks) -> None:
+    """Set ``steps_per_execution`` on a model compiled with the default (1), before its
+    training function is built; undo it for a later fit with per-batch callbacks."""
+    wanted = course_compile_options(callbacks).get("steps_per_execution", 1)
+    ours = getattr(model, "_course_steps_per_execution", None)
+    if model.steps_per_execution == 1 and model.train_function is None and wanted > 1:
+        model.steps_per_execution = model._course_steps_per_execution = wanted
+    elif ours and model.steps_per_execution == ours and wanted == 1:
+        model.steps_per_execution, model._course_steps_per_execution = 1, None
+        model.train_function = model.test_function = model.predict_function = None
+
+
 def fit(model, x, y, settings: RunSettings, *, validation_data=None, callbacks=(),
         epochs: int | None = None, verbose: int = 0) -> Run:
-    """``model.fit`` with the profile's epochs and batch size; returns a :class:`Run`."""
+    """``model.fit`` with the profile's epochs and batch size, several batches per call
+    of the compiled step where no callback needs every batch; returns a :class:`Run`."""
+    callbacks = list(callbacks)
+    _use_course_path(model, callbacks)
     start = time.perf_counter()
     history = model.fit(x, y, epochs=epochs or settings.epochs, batch_size=settings.batch_size,
-                        validation_data=validation_data, callbacks=list(callbacks),
+                        validation_data=validation_data, callbacks=callbacks,
                         verbose=verbose)
     return Run(history=history.history, seconds=time.perf_counter() - start, model=model)
 

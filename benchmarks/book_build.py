@@ -1,0 +1,91 @@
+"""Book build times: the quick profile from scratch, then a cached rebuild after an edit
+of one chapter's prose; and the full profile's cost, summed from the recorded runs.
+
+    python benchmarks/book_build.py [--chapter book/optimizers.md]
+
+The build runs on a copy of the repository's tracked files in a temporary folder (the
+working tree and its `_build/` are never touched), with the README's command,
+``jupyter-book build -W --keep-going .``. The full profile is not rebuilt here (hours):
+its figure is the sum of the ``seconds`` of every full-profile record in
+``book/results/reproduction.json``, which ``python -m dlcourse.reproduce --profile full``
+measured, per chapter.
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def build(folder: Path) -> tuple[float, int]:
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    start = time.perf_counter()
+    proc = subprocess.run([str(jupyter_book), "build", "-W", "--keep-going", "."], cwd=folder,
+                          capture_output=True, text=True, env={**os.environ, "DLCOURSE_PROFILE": "quick"})
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(proc.stdout[-3000:] + proc.stderr[-3000:])
+    return seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+
+
+def full_profile_seconds() -> dict[str, float]:
+    """Seconds of every full-profile run per chapter (an experiment's metrics share one
+    run, so each experiment counts once)."""
+    from dlcourse.experiments import load_all
+    from dlcourse.results import load_records
+
+    experiments = load_all()
+    totals: dict[str, float] = collections.defaultdict(float)
+    seen = set()
+    for record in load_records():
+        if record["profile"] != "full" or record["experiment"] in seen:
+            continue
+        seen.add(record["experiment"])
+        totals[experiments[record["experiment"]].chapter] += record.get("seconds", 0.0)
+    return dict(totals)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chapter", default="book/optimizers.md")
+    args = parser.parse_args()
+    print(f"# Book builds, {time.strftime('%Y-%m-%d')}, {platform.node()}: {os.cpu_count()} CPUs")
+    print("# `python benchmarks/book_build.py`\n")
+    with tempfile.TemporaryDirectory(prefix="book-bench-") as tmp:
+        copy = Path(tmp) / "repo"
+        files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
+                               check=True).stdout.split()
+        for name in files:
+            (copy / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, copy / name)
+        scratch, peak = build(copy)
+        print(f"- quick profile, from scratch: {scratch:.0f} s ({scratch / 60:.1f} min); "
+              f"peak memory of one process: {peak / 2**10:.0f} MiB")
+        chapter = copy / args.chapter
+        text = chapter.read_text()
+        first_prose = next(i for i, line in enumerate(text.splitlines())
+                           if line and line[0].isalpha())
+        lines = text.splitlines()
+        lines[first_prose] += " (Edited.)"
+        chapter.write_text("\n".join(lines) + "\n")
+        cached, _ = build(copy)
+        print(f"- rebuild after editing the prose of {args.chapter}: {cached:.1f} s "
+              f"({scratch / cached:.0f}x faster than from scratch)")
+    totals = full_profile_seconds()
+    print(f"- full profile, from the recorded runs: {sum(totals.values()) / 3600:.1f} h in all: "
+          + "; ".join(f"{c} {s / 60:.0f} min" for c, s in sorted(totals.items())))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+"""The course's training path (dlcourse.training.fit): several batches per call of the
+compiled step where nothing needs every batch, and the same numbers as a plain fit."""
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from dlcourse import training
+from dlcourse.callbacks import LearningRateRecorder, OneCycleScheduler
+from dlcourse.models import mlp
+from dlcourse.profiles import RunSettings
+
+SETTINGS = RunSettings(epochs=3, batch_size=16)
+
+
+def data(n=400):
+    rng = np.random.default_rng(0)
+    return rng.random((n, 8), dtype=np.float32), rng.integers(0, 10, n)
+
+
+def model():
+    keras.utils.set_random_seed(7)
+    m = mlp((8,), (16,))
+    m.compile(optimizer=keras.optimizers.SGD(0.05), loss="sparse_categorical_crossentropy",
+              metrics=["accuracy"])
+    return m
+
+
+def test_the_course_path_gives_a_plain_fits_numbers():
+    """Same seed, same batches in the same order: the same curves as one batch per call."""
+    x, y = data()
+    ours = model()
+    run = training.fit(ours, x, y, SETTINGS, validation_data=(x[:50], y[:50]))
+    assert ours.steps_per_execution == training.STEPS_PER_EXECUTION
+    plain = model()
+    history = plain.fit(x, y, batch_size=16, epochs=3, verbose=0,
+                        validation_data=(x[:50], y[:50])).history
+    assert plain.steps_per_execution == 1
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+        np.testing.assert_allclose(run.history[key], history[key], rtol=1e-5, err_msg=key)
+
+
+def test_per_batch_callbacks_keep_one_batch_per_call():
+    x, y = data()
+    m = model()
+    recorder = LearningRateRecorder()
+    training.fit(m, x, y, SETTINGS, callbacks=[OneCycleScheduler(75, max_rate=0.1), recorder])
+    assert m.steps_per_execution == 1
+    assert len(recorder.rates) == 3 * 25  # every batch seen
+    assert len(set(recorder.rates)) > 30  # it changed batch by batch
+
+
+def test_a_later_fit_with_per_batch_callbacks_undoes_it():
+    x, y = data()
+    m = model()
+    training.fit(m, x, y, SETTINGS)
+    assert m.steps_per_execution == training.STEPS_PER_EXECUTION
+    recorder = LearningRateRecorder()
+    training.fit(m, x, y, SETTINGS, callbacks=[recorder], epochs=1)
+    assert m.steps_per_execution == 1 and len(recorder.rates) == 25
+
+
+@pytest.mark.parametrize("options", [{"steps_per_execution": 4}])
+def test_a_chapters_own_setting_is_kept(options):
+    x, y = data()
+    m = model()
+    m.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", **options)
+    training.fit(m, x, y, SETTINGS, epochs=1)
+    assert m.steps_per_execution == 4
