@@ -36,15 +36,28 @@ def model_path(assignment: str) -> str:
     return spec["grading_file"] if grading() else spec["model_file"]
 
 
-def training_data(assignment: str, *, graded_sizes: bool = True):
+def grading_job(assignment: str) -> dict:
+    """What the set-up cell's calls return in grading mode, as plain data: the answers
+    the grader's sandbox gives the notebook (``grader/notebook_facade.py``)."""
+    import dataclasses
+
+    from grader.thresholds import threshold
+    return {"model_path": config.MODEL_ASSIGNMENTS[assignment]["grading_file"],
+            "threshold": threshold(assignment),
+            "settings": dataclasses.asdict(_settings(assignment, quick=True))}
+
+
+def training_data(assignment: str, *, graded_sizes: bool = True, grading_mode: bool | None = None):
     """``((x_train, y_train), (x_valid, y_valid))`` for the notebook, as the chapter feeds
     its network: MNIST flattened and scaled to [0, 1] (train: the first 50,000 training
     images, validation: the last 10,000); Fashion-MNIST scaled, split 80/20 with
     ``random_state=42``; CIFAR-10 raw 0-255 floats, validation = the first 5,000. Cut to
-    the profile's sizes, the quick profile's in grading mode (unless not
+    the profile's sizes, the quick profile's in grading mode (``grading_mode``, default:
+    :func:`grading`), unless not
     ``graded_sizes``: the checks score on the profile's own validation slice, so that the
     grader and nbgrader's autograde score the same images). Labels are integers."""
-    s = training_settings(assignment) if graded_sizes else _settings(assignment)
+    quick = grading() if grading_mode is None else grading_mode
+    s = _settings(assignment, quick) if graded_sizes else _settings(assignment)
     dataset = config.MODEL_ASSIGNMENTS[assignment]["dataset"]
     if dataset == "mnist":
         (x, y), _ = load_data("mnist")

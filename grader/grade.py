@@ -68,7 +68,7 @@ def _training_file(assignment: str) -> Path:
         import numpy as np
 
         from grader import data
-        (x_train, y_train), (x_valid, y_valid) = data.training_data(assignment)
+        (x_train, y_train), (x_valid, y_valid) = data.training_data(assignment, grading_mode=True)
         folder = Path(tempfile.mkdtemp(prefix="grader-data-"))
         np.savez(folder / "training.npz", x_train=x_train, y_train=y_train,
                  x_valid=x_valid, y_valid=y_valid)
@@ -83,16 +83,8 @@ def _runtime(folder: Path, assignment: str) -> Path:
     write_runtime(folder)
     model = config.MODEL_ASSIGNMENTS.get(assignment)
     if model:
-        from grader import data, thresholds
-        os.environ[config.GRADING_ENV] = "1"  # this process answers as the notebook would
-        try:
-            settings = data.training_settings(assignment)
-            job = {"model_path": data.model_path(assignment),
-                   "threshold": thresholds.threshold(assignment),
-                   "settings": dataclasses.asdict(settings)}
-        finally:
-            os.environ.pop(config.GRADING_ENV)
-        (folder / "assignment.json").write_text(json.dumps(job, default=list))
+        from grader.data import grading_job
+        (folder / "assignment.json").write_text(json.dumps(grading_job(assignment)))
         training = _training_file(assignment)
         try:
             os.link(training, folder / "training.npz")
