@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(book['students'])} student(s) from {len(args.shards)} shard(s); "
               f"gradebook in {args.out}")
         return 0
-    folders = submissions(args.submitted, args.assignment)
+    folders = submissions(Path(args.submitted).resolve(), args.assignment)
     if not folders:
         print(f"no submissions of {args.assignment!r} in {args.submitted}", file=sys.stderr)
         return 2
@@ -69,7 +69,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"cannot grade {args.assignment!r}: {exc}", file=sys.stderr)
             return 2
     source = args.source or default_source(args.submitted, args.assignment)
+    # pytest's own temporary folders (pytest-xdist makes some) go in the grader's, which
+    # is removed when the run ends.
+    from grader import workspace
     options = ["-c", str(PYTEST_INI), "--rootdir", str(Path(args.submitted).resolve()),
+               "--basetemp", str(workspace.root() / "pytest"),
                "-p", "grader.pytest_plugin", "--assignment", args.assignment,
                "--gradebook-out", args.out, *(["--source", str(source)] if source else []),
                "--sandbox", args.sandbox, *(["--shard", args.shard] if args.shard else []),

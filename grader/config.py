@@ -12,8 +12,10 @@ COURSE_ID = "dlcourse"
 # --- limits -------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Limits:
-    """What one submission's process may use; each assignment has its own (``limits``
-    in ``ASSIGNMENTS``; ``python -m grader grade --timeout/--memory`` override them).
+    """What one submission may use; each assignment has its own (``limits`` in
+    ``ASSIGNMENTS``; ``python -m grader grade --timeout/--memory`` override them).
+
+    Its process (:mod:`grader.sandbox`):
 
     - ``timeout_s``: wall clock of the process. If it is reached, the process group is
       killed, the check that was running fails as "timed out", and the remaining ones
@@ -23,12 +25,34 @@ class Limits:
     - ``file_size_bytes``: any one file it writes, its captured output included.
     - ``processes``: its processes and threads (RLIMIT_NPROC; TensorFlow starts a few
       dozen threads), which bounds a fork bomb.
+    - ``disk_bytes``, ``disk_files``: the quotas of what it may write, in all (its
+      scratch folder, ``/tmp`` and ``/dev/shm`` share one tmpfs of this size and number
+      of files, the copy of the submission included). Reaching one fails the check
+      that was running; the others run in a fresh process.
+
+    What the grader itself reads of the submission (:mod:`grader.snapshot`), checked
+    before anything is parsed or copied:
+
+    - ``submission_bytes``, ``submission_files``: the whole folder (a sparse file
+      counts at its full size); files past them are left out, with a note;
+    - ``notebook_bytes``, ``model_bytes``: the notebook, and a saved model (the
+      submitted one and the one the grading run writes).
     """
 
     timeout_s: float = 300
     memory_bytes: int = 6 * 2**30
     file_size_bytes: int = 256 * 2**20
     processes: int = 512
+    disk_bytes: int = 512 * 2**20
+    disk_files: int = 2000
+    submission_bytes: int = 128 * 2**20
+    submission_files: int = 200
+    notebook_bytes: int = 16 * 2**20
+    model_bytes: int = 64 * 2**20
+
+    def __post_init__(self):
+        if self.disk_bytes <= self.submission_bytes:
+            raise ValueError("disk_bytes must leave room beyond the submission's own copy")
 
 
 # One call of student code (a check's probe) is interrupted after CALL_TIMEOUT_S, in the
@@ -110,7 +134,15 @@ ASSIGNMENTS = {
     SCHEDULES: {"notebook": SCHEDULES_NOTEBOOK, "tests": SCHEDULES_TESTS,
                 "checks": "grader.checks.schedules",
                 "limits": Limits(timeout_s=180, memory_bytes=4 * 2**30,
-                                 file_size_bytes=64 * 2**20)},
+                                 file_size_bytes=64 * 2**20, disk_bytes=256 * 2**20,
+                                 submission_bytes=32 * 2**20),
+                # grade_id -> the only packages (besides Python's standard library) its
+                # test's process can import: the notebook's rule "compute it with math,
+                # do not call the Keras schedule" holds where Keras is not installed.
+                "isolated": {"test_cosine_decay_restarts": ("numpy",)},
+                "isolation_note": "this test runs where Keras is not installed (only "
+                                  "Python's standard library and NumPy): compute the rate "
+                                  "with math, not with the Keras schedule"},
 }
 
 
@@ -156,7 +188,7 @@ MODEL_ASSIGNMENTS = {
         "threshold_from": ("mnist_rmsprop_lr_0.001", "test_accuracy"), "margin": 0.02,
         # The network is fixed (chapter 1's): the student chooses the rate and epochs.
         "architecture": {"input_shape": [784], "hidden": [(100, "relu")], "batch_norm": 0,
-                         "allowed": ["Dense"]},
+                         "allowed": ["Dense"], "optimizer": "RMSprop"},
         "trains_above": 0.5,
     },
     OPTIMIZERS: {
@@ -165,7 +197,8 @@ MODEL_ASSIGNMENTS = {
         "model_file": "fashion_model.keras", "grading_file": "fashion_model.grading.keras",
         "threshold_from": ("fashion_adam", "val_accuracy"), "margin": 0.03,
         "architecture": {"input_shape": [28, 28], "hidden": [(100, "relu")], "batch_norm": 0,
-                         "allowed": ["Flatten", "Dense"]},
+                         "allowed": ["Flatten", "Dense"],
+                         "loss": "sparse_categorical_crossentropy"},
         "trains_above": 0.5,
     },
     DEEP_CIFAR10: {
@@ -175,8 +208,9 @@ MODEL_ASSIGNMENTS = {
         "threshold_from": ("cifar10_c_batchnorm", "val_accuracy"), "margin": 0.05,
         # Exercise 8(c): 20 hidden Dense(100) with ELU, batch normalisation for each.
         "architecture": {"input_shape": [32, 32, 3], "hidden": [(100, "elu")] * 20,
-                         "batch_norm": 20,
-                         "allowed": ["Flatten", "Dense", "BatchNormalization", "Activation"]},
+                         "batch_norm": 20, "kernel_initializer": "HeNormal",
+                         "allowed": ["Flatten", "Dense", "BatchNormalization", "Activation"],
+                         "optimizer": "Nadam", "learning_rate": 5e-4},
         "trains_above": 0.15,
     },
 }

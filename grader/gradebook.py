@@ -1,10 +1,20 @@
 """Write what :mod:`grader.grade` found: ``gradebook.csv`` (one row per student and
-test), ``gradebook.json`` (the same, with totals, cell errors and timings) and one short
-feedback file per student, ``feedback/<student>.txt``. Reasons of hidden tests never
-show their inputs (the checks word them so)."""
+test), ``gradebook.json`` (the same, with totals, cell errors and timings), one short
+feedback file per student, ``feedback/<student>.txt``, and the instructor's log,
+``log/<student>.txt`` (what the process printed, and the details that feedback leaves
+out). Reasons of hidden tests never show their inputs, nor any text of the student's
+code (the checks and :func:`grader.grade.hidden_failure` word them so).
+
+Several graders may write into one output folder at once (shards of a class on one
+machine, or a second run started by mistake): each write takes a lock on the folder,
+reads the gradebook as it is on disk, puts its own new records in and writes it back
+atomically, so every student graded by any of them is in it exactly once.
+"""
 from __future__ import annotations
 
+import contextlib
 import csv
+import fcntl
 import io
 import json
 import os
@@ -12,6 +22,7 @@ import tempfile
 from pathlib import Path
 
 FIELDS = ["student", "test", "points", "max_points", "passed", "reason"]
+LOCK = ".gradebook.lock"
 
 
 def _atomic_write(path: Path, text: str) -> None:
@@ -22,18 +33,69 @@ def _atomic_write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def write(graded: list[dict], out: str | Path, assignment: str) -> Path:
+@contextlib.contextmanager
+def locked(out: str | Path):
+    """Hold the output folder's lock (other graders writing into it wait)."""
     out = Path(out)
-    (out / "feedback").mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / LOCK, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield out
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def read(out: str | Path, assignment: str | None = None) -> tuple[str | None, dict[str, dict]]:
+    """``(assignment, {student: record})`` of the gradebook in ``out`` (empty when there
+    is none, or it grades another assignment than ``assignment``)."""
+    from grader.grade import TestResult
+
+    path = Path(out) / "gradebook.json"
+    if not path.is_file():
+        return assignment, {}
+    book = json.loads(path.read_text())
+    if assignment is not None and book.get("assignment") != assignment:
+        return assignment, {}
+    return book.get("assignment"), {
+        student: {"student": student, "digest": r.get("digest"),
+                  "results": [TestResult(**t) for t in r["tests"]],
+                  "cell_errors": r["cell_errors"], "notes": r.get("notes", []),
+                  "seconds": r["seconds"]}
+        for student, r in book["students"].items()}
+
+
+def write(graded: list[dict], out: str | Path, assignment: str) -> Path:
+    """Put the records ``graded`` into the gradebook of ``out`` (under its lock, merged
+    with what other graders wrote there) and write their feedback and logs."""
+    with locked(out) as out:
+        _, book = read(out, assignment)
+        for submission in graded:
+            book[submission["student"]] = submission
+            _atomic_write(_own_folder(out, "feedback") / f"{submission['student']}.txt",
+                          feedback(submission, assignment))
+            if submission.get("log"):
+                _atomic_write(_own_folder(out, "log") / f"{submission['student']}.txt",
+                              submission["log"])
+        _write_tables([book[s] for s in sorted(book)], out, assignment)
+    return out
+
+
+def _own_folder(out: Path, name: str) -> Path:
+    folder = out / name
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+def _write_tables(graded: list[dict], out: Path, assignment: str) -> None:
     table = io.StringIO()
     writer = csv.DictWriter(table, FIELDS)
     writer.writeheader()
-    for submission in graded:
-        for result in submission["results"]:
-            writer.writerow(result.as_dict())
     book = {"assignment": assignment, "students": {}}
     for submission in graded:
         results = submission["results"]
+        for result in results:
+            writer.writerow(result.as_dict())
         book["students"][submission["student"]] = {
             "total": sum(r.points for r in results),
             "max_points": sum(r.max_points for r in results),
@@ -43,11 +105,8 @@ def write(graded: list[dict], out: str | Path, assignment: str) -> Path:
             "cell_errors": submission["cell_errors"],
             "notes": submission.get("notes", []),
         }
-        _atomic_write(out / "feedback" / f"{submission['student']}.txt",
-                      feedback(submission, assignment))
     _atomic_write(out / "gradebook.csv", table.getvalue())
     _atomic_write(out / "gradebook.json", json.dumps(book, indent=1))
-    return out
 
 
 def feedback(submission: dict, assignment: str) -> str:
@@ -70,21 +129,19 @@ def merge(outs: list[str | Path], out: str | Path) -> dict:
     """Join the gradebooks of several shards (``python -m grader grade --shard K/N``) into
     one, as a single run would have written it. A student graded in two shards is an
     error: the shards were not of one class."""
-    from grader.grade import TestResult
-
     graded: dict[str, dict] = {}
     assignment = None
     for folder in outs:
-        book = json.loads((Path(folder) / "gradebook.json").read_text())
-        if assignment not in (None, book["assignment"]):
-            raise ValueError(f"{folder} grades {book['assignment']!r}, not {assignment!r}")
-        assignment = book["assignment"]
-        for student, r in book["students"].items():
+        found, book = read(folder)
+        if assignment not in (None, found):
+            raise ValueError(f"{folder} grades {found!r}, not {assignment!r}")
+        assignment = found
+        for student, record in book.items():
             if student in graded:
                 raise ValueError(f"{student} is graded in two shards")
-            graded[student] = {"student": student, "digest": r.get("digest"),
-                               "results": [TestResult(**t) for t in r["tests"]],
-                               "cell_errors": r["cell_errors"], "notes": r.get("notes", []),
-                               "seconds": r["seconds"]}
+            graded[student] = record
+            log = Path(folder) / "log" / f"{student}.txt"
+            if log.is_file():
+                record["log"] = log.read_text()
     write([graded[s] for s in sorted(graded)], out, assignment)
     return json.loads((Path(out) / "gradebook.json").read_text())

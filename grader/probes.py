@@ -15,12 +15,16 @@ import math
 from grader.limits import time_limit
 
 
+class NotANumber(TypeError):
+    """The student's code returned something that is not a real number."""
+
+
 def number(value, call: str) -> float:
     """The number the student's code returned, as a plain float; refuses strings and
     objects that only pretend to be numbers (a float subclass counts at its stored
     value, whatever its ``__float__`` or ``__eq__`` say)."""
     if isinstance(value, (bool, str, bytes)):
-        raise TypeError(f"{call} returned {type(value).__name__} {value!r}, not a number")
+        raise NotANumber(f"{call} returned {type(value).__name__} {value!r}, not a number")
     if isinstance(value, float):
         return float.__float__(value)
     if isinstance(value, int):
@@ -30,7 +34,7 @@ def number(value, call: str) -> float:
         array = np.asarray(value)
         if array.size == 1 and array.dtype.kind in "iuf":
             return float(array.reshape(()))
-    raise TypeError(f"{call} returned {type(value).__name__}, not a number")
+    raise NotANumber(f"{call} returned {type(value).__name__}, not a number")
 
 
 def run(params: dict, obj) -> dict:

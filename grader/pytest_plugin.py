@@ -13,17 +13,18 @@ pytest's own options work: ``-k alice``, ``-x``, ``-n 4`` with pytest-xdist.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
+import os
 import re
+import traceback
 from pathlib import Path
 
 import pytest
 
 from grader import config as grader_config
-from grader import gradebook
-from grader.grade import TestResult, judge, run_checks
-from grader.sandbox import Sandbox
+from grader import gradebook, workspace
+from grader.grade import TestResult, required_files, judge, run_checks
+from grader.sandbox import Sandbox, SandboxError
+from grader.snapshot import SnapshotError, take
 
 
 def pytest_addoption(parser):
@@ -62,19 +63,24 @@ def pytest_configure(config):
     if config.getoption("assignment"):
         # pytest-xdist workers deselect as the controller does; only the controller writes.
         writer = not hasattr(config, "workerinput")
+        if writer:  # the workers' temporary folders go inside the controller's
+            workspace.share_with_workers()
+        workspace.interrupt_on_sigterm()
         config.pluginmanager.register(Gradebook(config, writer=writer), "grader-gradebook")
 
 
-def digest(folder: Path) -> str:
-    """A hash of every file of a submission's folder (names and contents)."""
-    h = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()
-                       and ".ipynb_checkpoints" not in p.parts):
-        h.update(str(path.relative_to(folder)).encode() + b"\0")
-        with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                h.update(block)
-    return h.hexdigest()
+def pytest_unconfigure(config):
+    workspace.cleanup()
+
+
+def digest(folder: Path, assignment: str, limits: grader_config.Limits) -> str:
+    """A hash of what the grader would read of a submission's folder (names, contents,
+    and what it leaves out), computed without following any link out of it."""
+    try:
+        return take(folder, None, required=required_files(assignment, limits),
+                    max_bytes=limits.submission_bytes, max_files=limits.submission_files).digest
+    except SnapshotError as exc:
+        return f"refused: {exc}"
 
 
 def pytest_collect_file(file_path: Path, parent):
@@ -88,7 +94,10 @@ def pytest_collect_directory(path: Path, parent):
     """``submitted/<student>/<assignment>/`` is one submission, even with no notebook in
     it (it then fails every test with that reason)."""
     assignment = parent.config.getoption("assignment")
-    if assignment and path.name == assignment and path.resolve().parent.parent == parent.config.rootpath.resolve():
+    # Compared without resolving links: a submission folder that is a link is still the
+    # student's submission (and is refused, with a reason, when graded).
+    if assignment and path.name == assignment and \
+            Path(os.path.abspath(path)).parent.parent == Path(os.path.abspath(parent.config.rootpath)):
         return SubmissionFolder.from_parent(parent, path=path)
     return None
 
@@ -121,14 +130,24 @@ class Submission(pytest.File):
         return self.config.getoption("assignment")
 
     def collect(self):
-        self.digest = digest(self.path.parent)
+        self.digest = digest(self.path.parent, self.assignment, limits_from(self.config))
         for grade_id, (_, _, points) in grader_config.ASSIGNMENTS[self.assignment]["tests"].items():
             yield GradedTest.from_parent(self, name=grade_id, points=points)
 
     def setup(self):
-        self.run = run_checks(self.path, self.assignment, self.config.getoption("source"),
-                              sandbox=Sandbox(self.config.getoption("sandbox")),
-                              limits=limits_from(self.config))
+        try:
+            self.run = run_checks(self.path, self.assignment, self.config.getoption("source"),
+                                  sandbox=Sandbox(self.config.getoption("sandbox")),
+                                  limits=limits_from(self.config))
+        except SandboxError as exc:  # every submission would fail alike: stop, grade no one
+            pytest.exit(f"cannot grade: {exc}", returncode=3)
+        except Exception:  # noqa: BLE001 - the grader's own failure, never a student's zero
+            self.run = {"grader_error": traceback.format_exc()}
+
+
+class GraderError(Exception):
+    """The grader failed on this submission; the student keeps no result for it, and
+    a rerun grades it again."""
 
 
 class GradedTest(pytest.Item):
@@ -139,19 +158,41 @@ class GradedTest(pytest.Item):
 
     def runtest(self):
         run = self.parent.run
+        if "grader_error" in run:
+            self.user_properties.append(("grader_error", run["grader_error"]))
+            raise GraderError("the grader failed on this submission")
         if self.name == next(iter(grader_config.ASSIGNMENTS[self.parent.assignment]["tests"])):
             # Once per submission: what the whole run found, for the gradebook.
             self.user_properties += [("cell_errors", run["cell_errors"]),
-                                     ("notes", run["notes"]), ("seconds", run["seconds"])]
-        judge(self.parent.assignment, self.name, run["data"][self.name])
+                                     ("notes", run["notes"]), ("seconds", run["seconds"]),
+                                     ("log", instructor_log(run))]
+        try:
+            judge(self.parent.assignment, self.name, run["data"][self.name])
+        except AssertionError:
+            raise
+        except Exception:  # noqa: BLE001
+            self.user_properties.append(("grader_error", traceback.format_exc()))
+            raise GraderError("the grader failed on this test") from None
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, AssertionError):
             return str(excinfo.value)  # the check's reason, worded for the student
-        return f"grader error: {excinfo.exconly()}"
+        return "grader error (the instructor's log has the details)"
 
     def reportinfo(self):
         return self.path, None, f"{self.parent.student}::{self.name}"
+
+
+def instructor_log(run: dict) -> str:
+    """What the instructor may see and the student may not: the full text of every
+    failure (hidden parts included) and the tail of the process's output."""
+    lines = []
+    for grade_id, parts in run["data"].items():
+        for part, data in parts.items():
+            if isinstance(data, dict) and "error" in data:
+                lines.append(f"{grade_id} ({part}): [{data.get('kind')}] {data['error']}")
+    return "\n".join(lines + ["", "--- output of the submission's processes (tail) ---",
+                              run.get("log", "")]) + "\n"
 
 
 class Gradebook:
@@ -163,21 +204,10 @@ class Gradebook:
         self.writer = writer and bool(self.out)
         self.tests = grader_config.ASSIGNMENTS[self.assignment]["tests"]
         self.graded: dict[str, dict] = {}
-        self.previous = {} if config.getoption("regrade") else self._read_previous()
-        self.graded.update(self.previous)
-
-    def _read_previous(self) -> dict[str, dict]:
-        path = Path(self.out or "", "gradebook.json")
-        if not self.out or not path.is_file():
-            return {}
-        book = json.loads(path.read_text())
-        if book.get("assignment") != self.assignment:
-            return {}
-        return {student: {"student": student, "digest": r.get("digest"),
-                          "results": {t["test"]: TestResult(**t) for t in r["tests"]},
-                          "cell_errors": r["cell_errors"], "notes": r.get("notes", []),
-                          "seconds": r["seconds"]}
-                for student, r in book["students"].items()}
+        self.failed: dict[str, str] = {}  # student -> the grader's own error
+        self.previous = {} if config.getoption("regrade") or not self.out else {
+            student: {**r, "results": {t.test: t for t in r["results"]}}
+            for student, r in gradebook.read(self.out, self.assignment)[1].items()}
 
     def pytest_collection_modifyitems(self, session, config, items):
         shard = config.getoption("shard")
@@ -200,6 +230,10 @@ class Gradebook:
         if "student" not in props or not (report.when == "call"
                                           or (report.when == "setup" and report.failed)):
             return
+        if "grader_error" in props or (report.when == "setup" and report.failed):
+            # Not the student's zero: nothing is recorded, a rerun grades them again.
+            self.failed[props["student"]] = props.get("grader_error") or report.longreprtext
+            return
         entry = self.graded.get(props["student"])
         if entry is None or entry.get("digest") != props["digest"]:
             entry = self.graded[props["student"]] = {
@@ -207,7 +241,7 @@ class Gradebook:
                 "cell_errors": [], "notes": [], "seconds": 0.0}
         if "seconds" in props:
             entry.update(cell_errors=props["cell_errors"], notes=props["notes"],
-                         seconds=props["seconds"])
+                         seconds=props["seconds"], log=props["log"])
         passed = report.passed
         # pytest-xdist heads a worker's report with "[gw0] linux -- Python ...".
         reason = "" if passed else re.sub(r"^\[gw\d+\] .*\n", "", report.longreprtext.strip())
@@ -215,16 +249,23 @@ class Gradebook:
             props["student"], props["test"], props["max_points"] if passed else 0,
             props["max_points"], passed, reason)
         if len(entry["results"]) == len(self.tests) and self.writer:
-            self.write()
+            self.write([props["student"]])
 
-    def write(self):
-        graded = [{**e, "results": [e["results"][g] for g in self.tests if g in e["results"]]}
-                  for _, e in sorted(self.graded.items())]
-        gradebook.write(graded, self.out, self.assignment)
+    def write(self, students: list[str]):
+        """Put the complete records of ``students`` into the gradebook on disk."""
+        graded = [{**e, "results": [e["results"][g] for g in self.tests]}
+                  for s, e in sorted(self.graded.items())
+                  if s in students and set(e["results"]) == set(self.tests)]
+        if graded:
+            gradebook.write(graded, self.out, self.assignment)
 
     def pytest_sessionfinish(self, session):
         if self.writer:
-            self.write()
+            self.write(list(self.graded))
+            for student, error in sorted(self.failed.items()):
+                log = Path(self.out, "log")
+                log.mkdir(parents=True, exist_ok=True)
+                (log / f"{student}.grader-error.txt").write_text(error)
 
     def pytest_terminal_summary(self, terminalreporter):
         for student, entry in sorted(self.graded.items()):
@@ -232,3 +273,7 @@ class Gradebook:
             terminalreporter.write_line(
                 f"{student}: {sum(r.points for r in results):g}/"
                 f"{sum(r.max_points for r in results):g} ({entry['seconds']:.1f} s)")
+        for student in sorted(self.failed):
+            terminalreporter.write_line(
+                f"{student}: NOT GRADED, the grader failed (log/{student}.grader-error.txt); "
+                "run the command again to grade it")

@@ -1,40 +1,50 @@
 """Run one submission's code in a process of its own, and bring back plain data.
 
-The process runs :mod:`grader.runner`: the student's cells, then each probe. Only the
-JSON it writes (numbers, lists, strings) comes back: the grader judges it in its own
-process with the check's ``verify``, and never touches a live student object.
+The process runs :mod:`grader.boot` and then :mod:`grader.runner` in a
+:class:`grader.sandbox.Sandbox`, under the assignment's :class:`grader.config.Limits`.
+This module drives it over two pipes: it sends the set-up, waits until the student's
+cells have run, then hands out the probes one call at a time, every visible part
+before any hidden part, and waits for each result before it sends the next. So while
+student code runs, its process holds no hidden input it has not been called with.
 
-Student code runs in a :class:`grader.sandbox.Sandbox`, under the assignment's
-:class:`grader.config.Limits`. If the process passes its wall-clock limit or dies (a
-crash, ``os._exit``, a segfault, the memory or file-size limit), its whole process
-group is killed, the probe that was running fails with the reason, and the remaining
-probes run in a fresh process, as long as each process gets at least one further
-probe done. Its output goes to a file, of which only the tail is
-kept.
+Only the JSON the process sends back (numbers, lists, strings) is kept, and only as
+the answer to the request the grader is waiting for: the grader judges it in its own
+process with the check's ``verify``, and never touches a live student object. If the
+process passes its wall-clock limit or dies (a crash, ``os._exit``, a segfault, the
+memory or file-size limit), its whole process group is killed, the call that was
+running fails with the reason, and the remaining calls go to a fresh process, as long
+as the dead one got at least one call done. Its output goes to a file, of which only
+the tail is kept, for the instructor's log.
 """
 from __future__ import annotations
 
 import contextlib
 import json
 import os
+import select
+import shutil
 import signal
 import subprocess
 import sys
+import tarfile
 import tempfile
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader import config
 from grader.config import Limits
-from grader.sandbox import Sandbox
+from grader.sandbox import BOOT, Sandbox, SandboxError
 
 PARTS = ("visible", "hidden")
-# The sandbox's program: the copied grader modules first, then the working directory
-# (a notebook's own helper modules), as a kernel started there would see them.
-BOOT = ("import sys; sys.path[:0] = [{runtime!r}, '']; "
-        "from grader.runner import main; main()")
+# The longest event line kept from a submission's process (a 1cycle run's rates, a
+# model's predictions on 10,000 images); longer ones are dropped.
+MAX_EVENT_BYTES = 4 * 2**20
+BOOT_FAILED = 70  # grader.boot's exit status when the sandbox cannot start
 
 
-def _death(returncode: int, limits: Limits) -> str:
+def _death(returncode: int, limits: Limits) -> tuple[str, str]:
+    """(reason, kind) of a process that ended with ``returncode``."""
     if returncode > 128 and returncode - 128 in signal.valid_signals():
         returncode = 128 - returncode  # bwrap passes its child's death on as 128 + signal
     if returncode < 0:
@@ -42,8 +52,8 @@ def _death(returncode: int, limits: Limits) -> str:
         why = {"SIGXFSZ": f": it wrote a file over the {limits.file_size_bytes / 2**20:g} MiB limit",
                "SIGKILL": ": killed (out of memory?)",
                "SIGSEGV": ": a segmentation fault"}.get(name, "")
-        return f"the process died ({name}{why})"
-    return f"the process died (exit code {returncode})"
+        return f"the process died ({name}{why})", "died"
+    return f"the process died (exit code {returncode})", "died"
 
 
 def _tail(path: Path, size: int = 4000) -> str:
@@ -52,112 +62,293 @@ def _tail(path: Path, size: int = 4000) -> str:
         return f.read().decode("utf-8", "replace")
 
 
-def _launch(job: dict, work: Path, runtime: Path | None, limits: Limits, env: dict,
-            sandbox: Sandbox | None, tmp: Path) -> tuple[list[dict], str, str | None]:
-    """One process: returns (events, output tail, failure or None)."""
-    channel = tmp / "channel"
-    channel.mkdir()
-    if sandbox is None:  # trusted code (the file checks): the grader's own package
-        argv = [sys.executable, "-m", "grader.runner"]
-        events = channel / "events.jsonl"
-        popen = {"env": {**os.environ, **env}, "preexec_fn": Sandbox("none").limit(limits)}
-    else:
-        paths = sandbox.paths(work, runtime, channel)
-        events = Path(paths["channel"]) / "events.jsonl"
-        argv = sandbox.command([sys.executable, "-I", "-c", BOOT.format(runtime=paths["runtime"])],
-                               work, runtime, channel, env)
-        sandbox.give(work, channel)
-        popen = {"env": env if sandbox.kind == "bwrap" else {"PATH": os.environ.get("PATH", ""), **env},
-                 "preexec_fn": sandbox.limit(limits)}
-    job = {**job, "events": str(events)}
-    log_path = tmp / "output.log"
-    with open(log_path, "wb") as log_file:
-        proc = subprocess.Popen(argv, cwd=work, stdin=subprocess.PIPE, stdout=log_file,
-                                stderr=subprocess.STDOUT, start_new_session=True, **popen)
+@dataclass
+class Request:
+    """One call of student code: call ``index`` of test ``test``'s ``part``."""
+
+    test: str
+    part: str
+    index: int
+    target: str
+    params: dict
+
+
+def requests_for(tests: list[tuple[str, str, dict]]) -> list[Request]:
+    """Every visible call of every test, then every hidden one. A ``calls`` probe is
+    split into its single calls, so the process gets one input at a time."""
+    out = []
+    for part in PARTS:
+        for grade_id, target, parts in tests:
+            params = parts[part]
+            if params.get("kind") == "calls":
+                for i, (args, label) in enumerate(zip(params["calls"], params["labels"])):
+                    out.append(Request(grade_id, part, i, target,
+                                       {**params, "calls": [args], "labels": [label]}))
+            else:
+                out.append(Request(grade_id, part, 0, target, params))
+    return out
+
+
+@dataclass
+class _Process:
+    """One launch of the submission's process, and what came back from it."""
+
+    proc: subprocess.Popen
+    events: int
+    started: float
+    deadline: float
+    buffer: bytes = b""
+    pending: list = field(default_factory=list)
+    booted: bool = False
+
+    def next_event(self) -> tuple[dict | None, str | None]:
+        """The next event, or ``(None, failure)`` when the process ended or ran out of time."""
+        while True:
+            while self.pending:
+                event = self.pending.pop(0)
+                if event.get("event") == "booted":
+                    self.booted = True
+                    continue
+                return event, None
+            timeout = self.deadline - time.monotonic()
+            if timeout <= 0:
+                return None, "timeout"
+            ready, _, _ = select.select([self.events], [], [], timeout)
+            if not ready:
+                return None, "timeout"
+            chunk = os.read(self.events, 1 << 16)
+            if not chunk:
+                return None, "ended"
+            self.buffer += chunk
+            *lines, self.buffer = self.buffer.split(b"\n")
+            if len(self.buffer) > MAX_EVENT_BYTES:
+                self.buffer = b""  # a line too long to be a result: dropped
+            for line in lines:
+                with contextlib.suppress(ValueError, UnicodeDecodeError):
+                    event = json.loads(line)
+                    if isinstance(event, dict):
+                        self.pending.append(event)
+
+    def send(self, message: dict) -> bool:
         try:
-            with contextlib.suppress(BrokenPipeError):
-                proc.stdin.write(json.dumps(job).encode())
-                proc.stdin.close()
-            proc.wait(timeout=limits.timeout_s)
-            failure = None if proc.returncode == 0 else _death(proc.returncode, limits)
-        except subprocess.TimeoutExpired:
-            failure = f"timed out: the submission's process ran past {limits.timeout_s:g} s"
+            self.proc.stdin.write((json.dumps(message) + "\n").encode())
+            self.proc.stdin.flush()
+            return True
+        except (BrokenPipeError, OSError):
+            return False
+
+
+def run_submission(cells: list[dict], tests: list[tuple[str, str, dict]], probes: str,
+                   snapshot: str | Path, runtime: Path, limits: Limits = config.DEFAULT_LIMITS,
+                   env: dict | None = None, sandbox: Sandbox | None = None,
+                   outputs: tuple[str, ...] = (), packages: tuple[str, ...] | None = None,
+                   scratch: str | Path | None = None) -> dict:
+    """Run ``cells`` in a copy of ``snapshot``, then probe every ``(grade_id, target,
+    {part: params})`` of ``tests`` with ``probes.run(params, target)``.
+
+    ``target`` is a name of the student's namespace, or ``"file:PATH"`` for a file
+    (relative to the working directory). With no tests, the cells still run once (for
+    the files they write: ``outputs`` names them, and they come back in a folder).
+    ``runtime`` is the folder holding the sandbox's ``grader`` package
+    (:func:`grader.sandbox.write_runtime`); ``packages``: the only site-packages the
+    process may import; ``scratch``: a folder of the grader's for this run's files.
+
+    Returns ``{"data": {grade_id: {part: data}}, "cell_errors": [...], "log": str,
+    "outputs": Path | None}``, where each ``data`` is what the probe returned (the
+    values of a ``calls`` probe joined), or a failure ``{"error", "kind", ...}``.
+    """
+    sandbox = sandbox or Sandbox()
+    scratch = Path(scratch) if scratch else Path(tempfile.mkdtemp(prefix="run-"))
+    env = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1",
+           **({"HOME": "/tmp", "MPLCONFIGDIR": "/tmp/matplotlib", "KERAS_HOME": "/tmp/keras",
+               "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
+              if sandbox.confined else {}),
+           **(env or {})}
+    remaining = requests_for(tests)
+    data: dict[str, dict] = {g: {} for g, _, _ in tests}
+    values: dict[tuple[str, str], list] = {}
+    cell_errors: list[dict] = []
+    log, got_outputs, launch = "", None, 0
+    while remaining or (launch == 0 and cells):
+        launch += 1
+        folder = scratch / f"launch-{launch}"
+        folder.mkdir(parents=True)
+        done, stop, tail, outs = _launch(cells, remaining, probes, Path(snapshot), runtime,
+                                         limits, env, sandbox, folder, outputs, packages,
+                                         cell_errors)
+        log += tail
+        got_outputs = got_outputs or outs
+        for request, result in done:
+            _record(request, result, data, values)
+        if stop is not None:
+            reason, kind, running = stop
+            failure = {"error": reason, "kind": kind}
+            if running is not None:
+                _record(running, failure, data, values)
+            elif not done:  # died before any call began: a fresh process would do the same
+                for request in remaining:
+                    _record(request, failure, data, values)
+        remaining = _still_to_do(remaining, data, values)
+    for (grade_id, part), vals in values.items():
+        data[grade_id].setdefault(part, {"values": vals})
+    return {"data": data, "cell_errors": cell_errors, "log": log, "outputs": got_outputs}
+
+
+def _record(request: Request, result, data: dict, values: dict) -> None:
+    """Fold one call's result into its test's part."""
+    part = data[request.test]
+    if request.part in part:
+        return
+    if not isinstance(result, dict):
+        result = {"error": "the submission's process sent back no result", "kind": "failed"}
+    if "error" in result:
+        part[request.part] = result
+    elif request.params.get("kind") == "calls":
+        got = result.get("values")
+        if isinstance(got, list) and len(got) == 1:
+            values.setdefault((request.test, request.part), []).append(got[0])
+        else:
+            part[request.part] = {"error": "the submission's process sent back data that is "
+                                           "not a check's result", "kind": "failed"}
+    else:
+        part[request.part] = result
+
+
+def _still_to_do(remaining: list[Request], data: dict, values: dict) -> list[Request]:
+    """The requests not yet answered, less those of a part that has failed already, or
+    of a hidden part whose visible part failed."""
+    answered = {}
+    for (test, part), vals in values.items():
+        answered[test, part] = len(vals)
+    out = []
+    for r in remaining:
+        if r.part in data[r.test] or r.index < answered.get((r.test, r.part), 0):
+            continue
+        if r.part == "hidden" and "error" in data[r.test].get("visible", {}):
+            continue
+        out.append(r)
+    return out
+
+
+def _launch(cells, remaining: list[Request], probes: str, snapshot: Path, runtime: Path,
+            limits: Limits, env: dict, sandbox: Sandbox, folder: Path, outputs, packages,
+            cell_errors: list[dict]):
+    """One process. Returns (answered [(request, result)], None or (reason, kind, the
+    request that was running or None), output tail, outputs folder or None)."""
+    events_r, events_w = os.pipe()
+    outputs_path = folder / "outputs.tar"
+    outputs_file = open(outputs_path, "wb")
+    argv = [sys.executable, "-I", "-c",
+            BOOT.format(runtime=sandbox.paths(runtime, snapshot)["runtime"]),
+            json.dumps(sandbox.boot_spec(limits, events_w))]
+    argv = sandbox.command(argv, runtime, snapshot, env, packages)
+    cwd = folder
+    if not sandbox.confined:  # no tmpfs: the working directory is a plain copy
+        cwd = folder / "submission"
+        shutil.copytree(snapshot, cwd)
+        env = {**os.environ, **env}
+    setup = {"cells": cells, "cell_timeout": config.CELL_TIMEOUT_S, "probes": probes,
+             "outputs": list(outputs), "outputs_fd": outputs_file.fileno(),
+             "quota": {"bytes": limits.disk_bytes, "files": limits.disk_files}
+             if sandbox.confined else None}
+    log_path = folder / "output.log"
+    done: list[tuple[Request, dict]] = []
+    with open(log_path, "wb") as log_file:
+        try:
+            proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.PIPE, stdout=log_file,
+                                    stderr=subprocess.STDOUT, start_new_session=True, env=env,
+                                    pass_fds=(events_w, outputs_file.fileno()),
+                                    preexec_fn=sandbox.limit(limits))
+        finally:
+            os.close(events_w)
+            outputs_file.close()
+        now = time.monotonic()
+        process = _Process(proc, events_r, now, now + limits.timeout_s)
+        try:
+            stop = _converse(process, setup, remaining, done, cell_errors)
+            if stop is not None and stop[0] == "ended":
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    proc.wait(timeout=5)  # its own exit status, not our kill's
         finally:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)  # and anything it started
             proc.wait()
-    found = channel / "events.jsonl"
-    events_list = []
-    if found.exists():
-        for line in found.read_text(errors="replace").splitlines():
-            with contextlib.suppress(ValueError):
-                event = json.loads(line)
-                if isinstance(event, dict) and "event" in event:
-                    events_list.append(event)
-    return events_list, _tail(log_path), failure
+            os.close(events_r)
+    if stop is not None:
+        why, running = stop
+        if why == "timeout":
+            reason, kind = (f"timed out: the submission's process ran past {limits.timeout_s:g} s",
+                            "timeout_process")
+        elif proc.returncode == BOOT_FAILED and not process.booted:
+            raise SandboxError("the sandbox did not start: " + _tail(log_path, 1000))
+        elif proc.returncode:
+            reason, kind = _death(proc.returncode, limits)
+        else:
+            reason, kind = "the process exited (exit code 0) before its checks finished", "died"
+        stop = (reason, kind, running)
+    outs = _unpack_outputs(outputs_path, folder / "outputs", outputs, limits) if outputs else None
+    return done, stop, _tail(log_path), outs
 
 
-def run_submission(cells: list[dict], tests: list[tuple[str, str, dict]], probes: str,
-                   work: str | Path, limits: Limits = config.DEFAULT_LIMITS,
-                   env: dict | None = None, sandbox: Sandbox | None = None,
-                   runtime: Path | None = None) -> dict:
-    """Run ``cells`` in ``work``, then probe every ``(grade_id, target, {part: params})``
-    of ``tests`` with ``probes.run(params, target)``.
+def _converse(process: _Process, setup: dict, remaining: list[Request],
+              done: list, cell_errors: list[dict]):
+    """The set-up, the cells, then one request at a time. Returns None when the process
+    finished its work, or (``"timeout"`` or ``"ended"``, the request that was running)."""
+    if not process.send(setup):
+        return "ended", None
+    while True:  # the cells
+        event, why = process.next_event()
+        if event is None:
+            return why, None
+        if event.get("event") == "cell_error" and len(cell_errors) < 50:
+            entry = {"cell": str(event.get("cell"))[:100], "error": str(event.get("error"))[:600]}
+            if entry not in cell_errors:
+                cell_errors.append(entry)
+        elif event.get("event") == "ready":
+            break
+    failed = set()
+    for index, request in enumerate(remaining):
+        if (request.test, request.part) in failed or (request.test, "visible") in failed \
+                and request.part == "hidden":
+            continue
+        if not process.send({"id": index, "target": request.target, "params": request.params}):
+            return "ended", request
+        while True:
+            event, why = process.next_event()
+            if event is None:
+                return why, request
+            if event.get("event") == "result" and event.get("id") == index:
+                break
+        result = event.get("data")
+        done.append((request, result))
+        if not isinstance(result, dict) or "error" in result:
+            failed.add((request.test, request.part))
+        if isinstance(result, dict) and result.get("kind") == "quota":
+            return None  # this process ends; the rest go to a fresh one
+    process.send({"done": True})
+    return None
 
-    ``target`` is a name of the student's namespace, or ``"file:PATH"`` for a file
-    (relative to ``work``). With no tests, the cells still run once (for the files they
-    write). With a ``sandbox``, the process is confined and ``runtime`` is the folder
-    holding its ``grader`` package (:func:`grader.sandbox.write_runtime`); without one,
-    the code is trusted (no student cell) and runs as the grader's own.
 
-    Returns ``{"data": {grade_id: {part: data}}, "cell_errors": [...], "log": str}``, where
-    each ``data`` is what the probe returned, or ``{"error": reason}``, or
-    ``{"skipped": True}`` for a hidden part after its visible part raised.
-    """
-    work = Path(work)
-    params = {(g, p): tests_params[p] for g, _, tests_params in tests for p in PARTS}
-    targets = {g: target for g, target, _ in tests}
-    remaining = [(g, p) for g, _, _ in tests for p in PARTS]
-    data: dict[str, dict] = {g: {} for g, _, _ in tests}
-    cell_errors: list[dict] = []
-    log = ""
-    env = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1",
-           **({"HOME": "/tmp", "MPLCONFIGDIR": "/tmp/matplotlib", "KERAS_HOME": "/tmp/keras",
-               "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
-              if sandbox is not None and sandbox.kind == "bwrap" else {}),
-           **(env or {})}
-    first = True
-    while remaining or (first and cells):
-        first = False
-        job = {"cells": cells, "cell_timeout": config.CELL_TIMEOUT_S, "probes": probes,
-               "todo": [[g, p, targets[g], params[g, p]] for g, p in remaining]}
-        with tempfile.TemporaryDirectory(prefix="grader-") as tmp:
-            events, tail, failure = _launch(job, work, runtime, limits, env, sandbox, Path(tmp))
-        log += tail
-        started = None
-        for event in events:
-            kind = event.get("event")
-            if kind == "cell_error" and event not in cell_errors:
-                cell_errors.append({"cell": str(event.get("cell")), "error": str(event.get("error"))})
-            elif kind == "start" and (event.get("test"), event.get("part")) in params:
-                started = (event["test"], event["part"])
-            elif kind == "result" and (event.get("test"), event.get("part")) == started \
-                    and isinstance(event.get("data"), dict):
-                # Only the probe the runner started (a second result for it is ignored).
-                data[started[0]].setdefault(started[1], event["data"])
-                started = None
-        failure = failure or "the process exited (exit code 0) before its checks finished"
-        before = len(remaining)
-        if started is not None and started[1] not in data[started[0]]:
-            # The check that was running when the process ended fails with the reason.
-            data[started[0]][started[1]] = {"error": failure}
-            if started[1] == "visible":
-                data[started[0]]["hidden"] = {"skipped": True}
-        remaining = [(g, p) for g, p in remaining if p not in data[g]]
-        if remaining and len(remaining) == before:
-            # Died before any check began: a fresh process would do the same.
-            for g, p in remaining:
-                data[g][p] = {"error": failure}
-            remaining = []
-    return {"data": data, "cell_errors": cell_errors, "log": log}
-
+def _unpack_outputs(tar_path: Path, dest: Path, names, limits: Limits) -> Path:
+    """The files the cells left (``names``), from the process's tar stream: regular
+    members of those names only, each within the model size limit."""
+    dest.mkdir()
+    try:
+        with tarfile.open(tar_path, mode="r|") as tar:
+            for member in tar:
+                target = dest / member.name
+                if member.name not in names or not member.isreg() \
+                        or member.size > limits.model_bytes or target.exists():
+                    continue
+                source = tar.extractfile(member)
+                with open(target, "wb") as out:
+                    left = member.size
+                    while left > 0:
+                        block = source.read(min(1 << 20, left))
+                        if not block:
+                            break
+                        out.write(block)
+                        left -= len(block)
+    except (tarfile.TarError, OSError, EOFError):
+        pass
+    return dest

@@ -1,12 +1,19 @@
-"""The program of a submission's process: run the student's cells, then the probes.
+"""The program of a submission's process: run the student's cells, then each probe the
+grader hands it, one at a time.
 
-It reads its whole job from standard input (JSON) before any student code runs: the
-cells, the module whose ``run(params, target)`` probes a target, and the probes to do,
-``[grade_id, part, target, params]``, where ``target`` is a name of the student's
-namespace or ``"file:PATH"``. It writes one JSON line per event to the ``events`` file
-(``start``/``result`` per probe, ``cell_error`` per failed cell); :mod:`grader.run`
-reads them back. An error in a cell is recorded and the next cell still runs, as in
-nbgrader.
+The grader writes JSON lines to its standard input: first the set-up (the cells, the
+module whose ``run(params, target)`` probes a target, the files to hand back), then one
+request per probe call, and ``{"done": true}``. A request is sent only after the
+previous one's result came back, and every visible part before any hidden part, so
+while the student's code runs, the process holds no input it has not been called with.
+It writes one JSON line per event to the events descriptor: ``cell_error`` per failed
+cell, ``ready`` when the cells are done, and ``result`` per request. An error in a cell
+is recorded and the next cell still runs, as in nbgrader.
+
+A failure comes back as ``{"error": text, "kind": ..., "type": ...}``: ``kind`` is one
+of ``raised``, ``timeout``, ``not_number``, ``missing`` and ``quota``, ``type`` the
+exception's nearest built-in class. The grader shows ``text`` only for visible parts;
+for hidden ones it words the reason from ``kind`` and ``type`` alone.
 
 Standard library only (and what the probe module imports): in the sandbox this file
 is copied next to :mod:`grader.probes` and :mod:`grader.limits`, and nothing else of
@@ -14,62 +21,163 @@ the grader exists there.
 """
 from __future__ import annotations
 
+import builtins
+import errno
 import importlib
+import io
 import json
 import os
+import re
 import sys
-import traceback
+import tarfile
 
-from grader.limits import time_limit
+from grader.limits import CallTimeout, time_limit
 
-
-def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"
+TEXT_LIMIT = 500  # characters of an exception's message kept
 
 
-def main() -> None:
-    spec = json.load(sys.stdin)
-    out = open(spec["events"], "a")
+def _text(value: str) -> str:
+    return value if len(value) <= TEXT_LIMIT else value[:TEXT_LIMIT] + " [...]"
+
+
+def builtin_base(exc: BaseException) -> str:
+    """The name of the nearest built-in exception class of ``exc`` (a class of the
+    student's own has a name the student chose)."""
+    for cls in type(exc).__mro__:
+        if getattr(builtins, cls.__name__, None) is cls:
+            return cls.__name__
+    return "BaseException"
+
+
+class Quota:
+    """The scratch tmpfs's quota, as the set-up gives it (``None``: unconfined)."""
+
+    def __init__(self, spec: dict | None):
+        self.spec = spec
+
+    def reached(self) -> str | None:
+        """Which quota is used up: ``"bytes"``, ``"files"`` or None."""
+        if not self.spec:
+            return None
+        try:
+            st = os.statvfs("/scratch")
+        except OSError:
+            return None
+        if st.f_favail <= 1:
+            return "files"
+        if st.f_bavail * st.f_frsize < 64 * 1024:
+            return "bytes"
+        return None
+
+    def text(self, which: str) -> str:
+        if which == "files":
+            return f"reached the quota of {self.spec['files']} files a submission may create"
+        return (f"reached the quota of {self.spec['bytes'] / 2**20:g} MiB a submission may "
+                "write (its scratch folder and /tmp together)")
+
+
+def failure(exc: BaseException, target: str, quota: Quota) -> dict:
+    from grader.probes import NotANumber
+
+    kind = ("timeout" if isinstance(exc, CallTimeout)
+            else "not_number" if isinstance(exc, NotANumber) else "raised")
+    text = f"{target} raised {type(exc).__name__}: {exc}"
+    if isinstance(exc, CallTimeout):
+        text = str(exc)
+    elif isinstance(exc, NotANumber):
+        text = str(exc)
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        which = quota.reached() or "bytes"
+        kind, text = "quota", f"{target} {quota.text(which)}"
+    base = builtin_base(exc)
+    return {"error": _text(text), "kind": kind, "type": base, "own_class": type(exc).__name__ != base}
+
+
+def _defining_cell(target: str, cells: list[dict], errors: dict[str, str]) -> str:
+    """Why ``target`` is missing: the error of the cell that defines it, if it failed."""
+    pattern = re.compile(rf"^\s*(def|class)\s+{re.escape(target)}\b", re.MULTILINE)
+    for cell in cells:
+        if cell["id"] in errors and pattern.search(cell["source"]):
+            return f" (its cell {cell['id']} raised {errors[cell['id']]})"
+    return ""
+
+
+def write_outputs(names: list[str], fd: int) -> None:
+    """Hand the files ``names`` (regular files of the working directory, as the cells
+    left them) back to the grader, as a tar stream on ``fd``."""
+    with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w|") as tar:
+        for name in names:
+            try:
+                fd_in = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            except OSError:
+                continue
+            with os.fdopen(fd_in, "rb") as f:
+                st = os.fstat(f.fileno())
+                if not (st.st_mode & 0o170000 == 0o100000):
+                    continue
+                info = tarfile.TarInfo(name)
+                info.size = st.st_size
+                tar.addfile(info, f)
+
+
+def main(events_fd: int) -> None:
+    requests = io.open(os.dup(0), "rb", closefd=True)
+
+    def read() -> dict | None:
+        line = requests.readline()
+        return json.loads(line) if line.strip() else None
 
     def emit(**event):
-        out.write(json.dumps(event) + "\n")
-        out.flush()
+        data = (json.dumps(event) + "\n").encode()
+        while data:
+            data = data[os.write(events_fd, data):]
 
+    setup = read()
+    quota = Quota(setup.get("quota"))
     namespace = {"__name__": "__main__"}
-    for cell in spec["cells"]:
+    errors: dict[str, str] = {}
+    for cell in setup["cells"]:
         try:
-            with time_limit(spec.get("cell_timeout"), f"cell {cell['id']}"):
+            with time_limit(setup.get("cell_timeout"), f"cell {cell['id']}"):
                 exec(compile(cell["source"], f"<cell {cell['id']}>", "exec"), namespace)
         except BaseException as exc:  # noqa: BLE001 - the student's error, recorded
-            emit(event="cell_error", cell=cell["id"], error=_describe(exc))
-    probes = importlib.import_module(spec["probes"]) if spec["todo"] else None
-    raised = set()
-    for grade_id, part, target, params in spec["todo"]:
-        emit(event="start", test=grade_id, part=part)
-        if part == "hidden" and grade_id in raised:
-            emit(event="result", test=grade_id, part=part, data={"skipped": True})
-            continue
+            errors[cell["id"]] = _text(f"{type(exc).__name__}: {exc}")
+        which = quota.reached()
+        if which:
+            errors[cell["id"]] = f"it {quota.text(which)}" + (
+                f" ({errors[cell['id']]})" if cell["id"] in errors else "")
+        if cell["id"] in errors:
+            emit(event="cell_error", cell=cell["id"], error=errors[cell["id"]])
+    if setup.get("outputs"):
+        write_outputs(setup["outputs"], setup["outputs_fd"])
+    emit(event="ready")
+    probes = None
+    while True:
+        request = read()
+        if request is None or request.get("done"):
+            break
+        probes = probes or importlib.import_module(setup["probes"])
+        target = request["target"]
         if target.startswith("file:"):
             obj, data = target[len("file:"):], None
         elif target in namespace:
             obj, data = namespace[target], None
         else:
             data = {"error": f"your notebook defines no {target!r}: the test needs it by "
-                             "that name (was it renamed, or did its cell fail?)"}
+                             "that name (was it renamed, or did its cell fail?)"
+                             + _defining_cell(target, setup["cells"], errors),
+                    "kind": "missing"}
         if data is None:
             try:
-                data = probes.run(params, obj)
+                data = probes.run(request["params"], obj)
                 json.dumps(data, allow_nan=True)
             except BaseException as exc:  # noqa: BLE001
-                data = {"error": f"{target} raised {_describe(exc)}",
-                        "traceback": traceback.format_exc(limit=-3)}
-        if "error" in data:
-            raised.add(grade_id)
-        emit(event="result", test=grade_id, part=part, data=data)
-    out.close()
+                data = failure(exc, target, quota)
+        which = quota.reached()
+        if which:
+            data = {"error": f"{target} {quota.text(which)}", "kind": "quota", "type": "OSError"}
+        emit(event="result", id=request["id"], data=data)
+        if data.get("kind") == "quota":
+            break  # the rest run in a fresh process, with an empty scratch folder
     sys.stdout.flush()
     os._exit(0)  # threads the student's code left running would otherwise keep it alive
-
-
-if __name__ == "__main__":
-    main()

@@ -1,19 +1,27 @@
 """Where a submission's process runs: a bubblewrap (``bwrap``) sandbox.
 
-Inside it the student's code sees a private root: the system (``/usr``, ``/etc``,
-read-only), the Python installation and its site-packages (read-only, with the
-course's own packages masked), ``/runtime`` (read-only: the few grader modules that
-run next to student code, and the training data of a model assignment), a scratch
-copy of the submission at ``/submission`` (the working directory, the only place it
-can write, with a private ``/tmp``) and ``/channel``, where the probes' results go.
-It has no network, its own PID namespace (``kill -1`` or a fork bomb reach only
-itself; everything dies with it), a fresh environment, and, when the grader runs as
-root, a user id of its own, so that ``RLIMIT_NPROC`` bounds its processes. The hidden
-tests, the references, the held-out labels, the gradebook and other submissions are
-not in its filesystem at all.
+Inside it the student's code sees a private root, read-only everywhere but one tmpfs:
 
-``kind="none"`` runs the same program with the same layout but without confinement,
-for trusted code or a machine without bubblewrap.
+- the system (``/usr``) and the Python installation with its site-packages (the
+  course's own packages masked); of ``/etc`` only what the loader and a user lookup
+  need (``ld.so.cache``, ``localtime``, and a ``passwd``, ``group`` and ``hosts`` of
+  the sandbox's own), so no configuration file of the grading machine is readable;
+- ``/runtime``: the few grader modules that run next to student code, and the data a
+  model assignment's notebook trains on (never held-out labels);
+- ``/snapshot``: the grader's checked copy of the submission (:mod:`grader.snapshot`);
+- ``/scratch``: a tmpfs that :mod:`grader.boot` mounts with the assignment's quotas of
+  bytes and files; the working directory ``/scratch/submission`` (a copy of the
+  snapshot), ``/tmp`` and ``/dev/shm`` all live in it, and it vanishes with the sandbox.
+
+It has no network, its own PID namespace (``kill -1`` or a fork bomb reach only
+itself; everything dies with it), a fresh environment, no capability once the boot has
+mounted the tmpfs, and, when the grader runs as root, a user id of its own, so that
+``RLIMIT_NPROC`` bounds its processes. Results come back on a pipe, files on a
+descriptor whose size ``RLIMIT_FSIZE`` bounds. The hidden tests, the references, the
+held-out labels, the gradebook and other submissions are not in its filesystem at all.
+
+``kind="none"`` runs the same program without confinement (no tmpfs, no quota), for
+trusted code or a machine without bubblewrap.
 """
 from __future__ import annotations
 
@@ -30,14 +38,24 @@ GRADER_DIR = Path(grader.__file__).resolve().parent
 # The sandbox's `grader` package: file -> the grader module it is a copy of (or its text).
 RUNTIME_MODULES = {
     "__init__.py": "",
+    "boot.py": GRADER_DIR / "boot.py",
     "limits.py": GRADER_DIR / "limits.py",
     "probes.py": GRADER_DIR / "probes.py",
+    "model_probes.py": GRADER_DIR / "model_probes.py",
     "runner.py": GRADER_DIR / "runner.py",
     "data.py": GRADER_DIR / "notebook_facade.py",
     "thresholds.py": "from grader.data import threshold  # noqa: F401\n",
 }
-INSIDE = {"work": "/submission", "runtime": "/runtime", "channel": "/channel"}
-TMPFS_BYTES = 256 * 2**20
+INSIDE = {"runtime": "/runtime", "snapshot": "/snapshot"}
+# The program bubblewrap starts: the copied grader modules first, then the working
+# directory (a notebook's own helper modules), as a kernel started there would see them.
+BOOT = "import sys; sys.path[:0] = [{runtime!r}, '']; from grader.boot import main; main(sys.argv)"
+# What of the machine's /etc the sandbox sees (when present).
+ETC_FILES = ("ld.so.cache", "localtime", "fonts")
+# What the boot needs to mount the tmpfs and drop privileges, and nothing more.
+ROOT_CAPS = ("CAP_SYS_ADMIN", "CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP", "CAP_CHOWN",
+             "CAP_FOWNER")
+USERNS_CAPS = ("CAP_SYS_ADMIN", "CAP_SETPCAP")
 
 
 class SandboxError(RuntimeError):
@@ -67,16 +85,25 @@ def _tasks_of(uid: int) -> int:
     return count
 
 
+def _site_packages(roots: list[str]) -> list[str]:
+    return sorted({os.path.realpath(p) for p in sys.path
+                   if p.endswith("site-packages") and os.path.isdir(p)
+                   and any(os.path.realpath(p).startswith(r + "/") for r in roots)})
+
+
 class Sandbox:
     def __init__(self, kind: str = "bwrap"):
         if kind not in ("bwrap", "none"):
             raise ValueError(f"unknown sandbox {kind!r}: 'bwrap' or 'none'")
         self.kind = kind
         self.bwrap = shutil.which("bwrap")
-        self.setpriv = shutil.which("setpriv")
-        # Root drops to a user id of its own per grading process (RLIMIT_NPROC never
+        # Root switches to a user id of its own per grading process (RLIMIT_NPROC never
         # binds root); two graders running at once get different ones.
         self.uid = 100_000 + os.getpid() % 100_000 if os.geteuid() == 0 else None
+
+    @property
+    def confined(self) -> bool:
+        return self.kind == "bwrap"
 
     def check(self) -> None:
         """Raise :class:`SandboxError` unless a submission can be confined here."""
@@ -86,44 +113,50 @@ class Sandbox:
             raise SandboxError("bubblewrap is not installed (`apt install bubblewrap`); it "
                                "confines student code. `--sandbox none` grades without it "
                                "(only for code you trust)")
-        if self.uid is not None and not self.setpriv:
-            raise SandboxError("setpriv (util-linux) is needed to drop root's rights")
 
-    def paths(self, work: Path, runtime: Path, channel: Path) -> dict[str, str]:
-        """The three folders as the process sees them."""
-        if self.kind == "none":
-            return {"work": str(work), "runtime": str(runtime), "channel": str(channel)}
+    def paths(self, runtime: Path, snapshot: Path) -> dict[str, str]:
+        """The two folders as the process sees them."""
+        if not self.confined:
+            return {"runtime": str(runtime), "snapshot": str(snapshot)}
         return dict(INSIDE)
 
-    def give(self, *folders: Path) -> None:
-        """Hand the writable folders to the sandbox's user."""
-        if self.kind == "bwrap" and self.uid is not None:
-            for folder in folders:
-                for path in [folder, *folder.rglob("*")]:
-                    os.lchown(path, self.uid, self.uid)
+    def boot_spec(self, limits: Limits, events_fd: int) -> dict:
+        return {"confined": self.confined, "uid": self.uid, "events_fd": events_fd,
+                "quota_bytes": limits.disk_bytes, "quota_files": limits.disk_files + 8}
 
-    def command(self, argv: list[str], work: Path, runtime: Path, channel: Path,
-                env: dict[str, str]) -> list[str]:
-        """``argv`` (a command inside the sandbox) wrapped in the sandbox."""
-        if self.kind == "none":
+    def command(self, argv: list[str], runtime: Path, snapshot: Path, env: dict[str, str],
+                packages: tuple[str, ...] | None = None) -> list[str]:
+        """``argv`` (a command inside the sandbox) wrapped in the sandbox. ``packages``:
+        the only site-packages the process may import (None: all of them)."""
+        if not self.confined:
             return argv
         args = [self.bwrap, "--die-with-parent", "--new-session", "--unshare-pid",
                 "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
         if self.uid is None:
             args.append("--unshare-user")
-        args += ["--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
+            caps = USERNS_CAPS
+        else:
+            args += ["--cap-drop", "ALL"]
+            caps = ROOT_CAPS
+        for cap in caps:
+            args += ["--cap-add", cap]
+        args += ["--ro-bind", "/usr", "/usr", "--dir", "/etc"]
+        for name in ETC_FILES:
+            if os.path.exists(f"/etc/{name}"):
+                args += ["--ro-bind", os.path.realpath(f"/etc/{name}"), f"/etc/{name}"]
+        for name in ("passwd", "group", "hosts"):
+            args += ["--ro-bind", str(runtime / "etc" / name), f"/etc/{name}"]
         for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
             if os.path.islink(top):
                 args += ["--symlink", os.readlink(top), top]
             elif os.path.isdir(top):
                 args += ["--ro-bind", top, top]
-        args += ["--proc", "/proc", "--dev", "/dev",
-                 "--perms", "1777", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp",
-                 "--perms", "1777", "--size", str(TMPFS_BYTES), "--tmpfs", "/dev/shm"]
+        args += ["--proc", "/proc", "--dev", "/dev", "--dir", "/dev/shm", "--dir", "/tmp",
+                 "--dir", "/scratch"]
         python = sorted({os.path.realpath(p) for p in (sys.prefix, sys.base_prefix,
                                                         sys.exec_prefix, sys.base_exec_prefix)})
         python = [p for p in python if not any(p != q and p.startswith(q + "/") for q in python)]
-        made = {"/", "/usr", "/etc", "/tmp", "/proc", "/dev"}
+        made = {"/", "/usr", "/etc", "/tmp", "/proc", "/dev", "/scratch"}
         for root in python:
             if root.startswith("/usr/") or root == "/usr":
                 continue
@@ -132,19 +165,35 @@ class Sandbox:
                     args += ["--perms", "0755", "--dir", str(parent)]
                     made.add(str(parent))
             args += ["--ro-bind", root, root]
-        for secret in self._secrets():  # the course's own code and data, if under a bind
-            if any(secret == root or secret.startswith(root + "/") for root in python):
-                args += ["--tmpfs", secret]
+        masked = [s for s in self._secrets()  # the course's own code and data, if under a bind
+                  if any(s == root or s.startswith(root + "/") for root in python)]
+        for secret in masked:
+            args += ["--tmpfs", secret, "--remount-ro", secret]
+        if packages is not None:  # a test's process that may import only these
+            for site in _site_packages(python):
+                args += ["--tmpfs", site]
+                for name in packages:
+                    for entry in (name, f"{name}.libs"):
+                        if os.path.isdir(os.path.join(site, entry)):
+                            args += ["--ro-bind", os.path.join(site, entry), os.path.join(site, entry)]
+                args += ["--remount-ro", site]
         args += ["--ro-bind", str(runtime), INSIDE["runtime"],
-                 "--bind", str(work), INSIDE["work"],
-                 "--bind", str(channel), INSIDE["channel"],
-                 "--chdir", INSIDE["work"], "--clearenv"]
+                 "--ro-bind", str(snapshot), INSIDE["snapshot"],
+                 "--remount-ro", "/", "--chdir", "/", "--clearenv"]
         for key, value in env.items():
             args += ["--setenv", key, value]
-        if self.uid is not None:
-            args += [self.setpriv, "--reuid", str(self.uid), "--regid", str(self.uid),
-                     "--clear-groups", "--no-new-privs"]
         return args + argv
+
+    def write_etc(self, runtime: Path) -> None:
+        """The sandbox's own ``passwd``, ``group`` and ``hosts``."""
+        etc = runtime / "etc"
+        etc.mkdir(exist_ok=True)
+        uid = self.uid if self.uid is not None else os.getuid()
+        gid = self.uid if self.uid is not None else os.getgid()
+        (etc / "passwd").write_text(f"root:x:0:0::/nonexistent:/usr/sbin/nologin\n"
+                                    f"student:x:{uid}:{gid}::/tmp:/usr/sbin/nologin\n")
+        (etc / "group").write_text(f"root:x:0:\nstudent:x:{gid}:\n")
+        (etc / "hosts").write_text("127.0.0.1 localhost\n")
 
     @staticmethod
     def _secrets() -> list[str]:
@@ -167,6 +216,6 @@ class Sandbox:
             resource.setrlimit(resource.RLIMIT_FSIZE,
                                (limits.file_size_bytes, limits.file_size_bytes))
             resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-            if self.kind == "bwrap":
+            if self.confined:
                 resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
         return apply

@@ -228,6 +228,8 @@ def make_tests(assignment: str, replacements: dict) -> dict:
         assert f"**{config.max_points(assignment)} points** in all" in intro
         for profile in ("full", "quick"):
             assert f"{threshold(assignment, profile):.2f}" in intro, profile
+        limits = config.ASSIGNMENTS[assignment]["limits"]
+        assert f"at most {limits.disk_bytes / 2**20:g} MiB and {limits.disk_files} files" in intro
 
     def test_grader_gives_the_expected_points_and_reasons(grader_book):
         book, out = grader_book

@@ -149,6 +149,8 @@ def test_notebook_matches_the_grader_config():
     ids = [_nbgrader_meta(c)["grade_id"] for c in nb.cells]
     assert len(ids) == len(set(ids)) and all(ids)
     assert f"**{config.max_points()} points** in all" in nb.cells[0].source
+    limits = config.ASSIGNMENTS[ASSIGNMENT]["limits"]
+    assert f"at most {limits.disk_bytes / 2**20:g} MiB and {limits.disk_files} files" in nb.cells[0].source
     answer_ids = {_nbgrader_meta(c)["grade_id"] for c in answers}
     assert all(set(sample) <= answer_ids for sample in SAMPLES.values())
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -37,12 +39,15 @@ PATHS = ("@REPO@", "@DATA@", "@OUT@", "@SUBMITTED@")
 FORGE = '''
 import json, os, math
 def _forge(test):
-    # Write what the runner would: a correct visible result and a "skipped" hidden one,
-    # straight into the results channel, then end the process before the real ones.
-    channel = "/channel/events.jsonl"
-    with open(channel, "a") as f:
-        f.write(json.dumps({"event": "result", "test": test, "part": "hidden",
-                            "data": {"skipped": True}}) + "\\n")
+    # Write what the runner would, on every descriptor the process has: a correct
+    # result for every request id and a ready, then end the process before the real ones.
+    for id in range(100):
+        line = json.dumps({"event": "result", "id": id, "data": {"values": [0.01]}}) + "\\n"
+        for fd in range(3, 64):
+            try:
+                os.write(fd, line.encode() + b'{"event": "ready"}\\n')
+            except OSError:
+                pass
     os._exit(0)
 
 def scheduler_exp(epoch, lr):
@@ -163,6 +168,170 @@ def exponential_decay_fn(epoch):
     return Liar(0.5)                           # stored value 0.5, claims to equal anything
 '''
 
+ESCAPE = '''
+import ctypes, os
+# No capability is left after the boot mounted the scratch tmpfs: no mount, no write
+# outside the scratch folder, and /etc holds only the sandbox's own few files.
+caps = {l.split(":")[0]: int(l.split()[1], 16) for l in open("/proc/self/status") if l.startswith("Cap")}
+assert not any(caps.values()), caps
+libc = ctypes.CDLL(None, use_errno=True)
+assert libc.mount(b"tmpfs", b"/runtime", b"tmpfs", 0, None) != 0, "mounted"
+assert libc.umount2(b"/scratch", 2) != 0, "unmounted"
+for path in ("/x", "/etc/x", "/usr/x", "/runtime/x", "/snapshot/x", "/proc/x"):
+    try:
+        open(path, "w")
+    except OSError:
+        pass
+    else:
+        raise AssertionError(f"wrote {path}")
+assert "root:x:0:0:root" not in open("/etc/passwd").read()
+assert not any(os.path.exists(f"/etc/{n}") for n in ("shadow", "hostname", "machine-id", "ssh", "apt"))
+assert os.getcwd() == "/scratch/submission" and os.geteuid() != 0
+'''
+
+STEAL_HIDDEN = '''
+import gc, sys
+def _hidden_labels(obj):
+    # A probe's parameters carry labels; a hidden call's says "(hidden tests)".
+    marker = "(hidden" + " tests)"
+    if isinstance(obj, dict):
+        labels = obj.get("labels") or []
+        todo = obj.get("todo") or []
+        return [l for l in labels if isinstance(l, str) and l.endswith(marker)] + \\
+               [t for t in todo if isinstance(t, list) and "hidden" in t]
+    return []
+def scheduler_exp(epoch, lr):
+    # In a visible call, look for the hidden calls' inputs anywhere in the process
+    # (every object the collector knows, every frame's locals) and show them in the
+    # feedback through the exception's message.
+    found = []
+    for obj in gc.get_objects():
+        found += _hidden_labels(obj)
+    frame = sys._getframe()
+    while frame is not None:
+        for value in list(frame.f_locals.values()):
+            found += _hidden_labels(value)
+            if isinstance(value, dict):
+                for inner in list(value.values()):
+                    found += _hidden_labels(inner)
+        frame = frame.f_back
+    raise ValueError(f"found {len(found)} hidden inputs: {found}")
+'''
+
+LEAK_IN_HIDDEN = '''
+import math, os, json
+VISIBLE = [(0, 0.01), (1, 0.01), (3, 0.002)]
+def scheduler_exp(epoch, lr):
+    if (epoch, lr) in VISIBLE:
+        return lr if epoch == 0 else lr * math.exp(-1)
+    raise ValueError(f"LEAK epoch={epoch} lr={lr}")       # a hidden input, in the message
+def exponential_decay_fn(epoch):
+    if epoch in (0, 20, 40):
+        return 0.01 * 0.1 ** (epoch / 20)
+    raise type(f"LEAK_{epoch}", (Exception,), {})()       # ... in a class's name
+def piecewise_constant_fn(epoch):
+    if epoch in (0, 5, 15):
+        return 0.01 if epoch < 5 else 0.005 if epoch < 15 else 0.001
+    os._exit(epoch % 256)                                 # ... in the exit status
+'''
+
+FORGE_CELL_ERROR = '''
+import json, os
+def cosine_decay_restarts(step):
+    # Forge a "cell error" (which feedback shows) carrying the input, then answer right.
+    for fd in range(3, 64):
+        try:
+            os.write(fd, (json.dumps({"event": "cell_error", "cell": "LEAK", "error": f"LEAK {step}"}) + "\\n").encode())
+        except OSError:
+            pass
+    period, start = 1000, 0
+    while step >= start + period:
+        start += period
+        period *= 2
+    return 0.01 * 0.5 * (1 + math.cos(math.pi * (step - start) / period))
+'''
+
+DISK_BYTES = '''
+def scheduler_exp(epoch, lr):
+    # 48 files of 60 MiB (each under the file-size limit): 2.8 GiB in all.
+    block = b"x" * (60 * 2**20)
+    for i in range(48):
+        with open(f"hog-{i}.bin", "wb") as f:
+            f.write(block)
+    return lr
+'''
+
+DISK_FILES = '''
+import os
+def exponential_decay_fn(epoch):
+    os.makedirs("many", exist_ok=True)
+    for i in range(200_000):
+        open(f"many/{i}", "w").close()
+    return 0.01 * 0.1 ** (epoch / 20)
+'''
+
+QUOTA_SWALLOWED = '''
+def piecewise_constant_fn(epoch):
+    # Fill /tmp until it refuses (files under the file-size limit), swallow the error,
+    # and answer right.
+    try:
+        for i in range(100):
+            with open(f"/tmp/fill-{i}.bin", "wb") as f:
+                for _ in range(60):
+                    f.write(b"x" * 2**20)
+    except OSError:
+        pass
+    return 0.01 if epoch < 5 else 0.005 if epoch < 15 else 0.001
+'''
+
+TMP_HOG_IN_CELL = '''
+# A cell (not a test) that fills /tmp and /dev/shm: that cell fails, the tests run.
+for where in ("/tmp", "/dev/shm"):
+    try:
+        with open(f"{where}/hog.bin", "wb") as f:
+            for _ in range(400):
+                f.write(b"x" * 2**20)
+    except OSError as exc:
+        print(where, "refused:", exc)
+import os
+for where in ("/tmp", "/dev/shm"):
+    try:
+        os.remove(f"{where}/hog.bin")
+    except OSError:
+        pass
+raise RuntimeError("filled")
+'''
+
+COSINE = '''
+def cosine_decay_restarts(step):
+    period, start = 1000, 0
+    while step >= start + period:
+        start += period
+        period *= 2
+    return {body}
+'''
+KERAS_DIRECT = '''
+def cosine_decay_restarts(step):
+    schedule = keras.optimizers.schedules.CosineDecayRestarts(0.01, first_decay_steps=1000)
+    return float(schedule(step))
+'''
+KERAS_ALIAS = '''
+from keras.optimizers.schedules import CosineDecayRestarts as Schedule
+_schedule = Schedule(0.01, 1000)
+def cosine_decay_restarts(step):
+    return float(_schedule(step))
+'''
+KERAS_GETATTR = '''
+def cosine_decay_restarts(step):
+    module = getattr(__import__("ker" + "as"), "optimizers").schedules
+    return float(getattr(module, "Cosine" + "DecayRestarts")(0.01, 1000)(step))
+'''
+TF_SCHEDULE = '''
+def cosine_decay_restarts(step):
+    import tensorflow as tf
+    return float(tf.keras.optimizers.schedules.CosineDecayRestarts(0.01, 1000)(step))
+'''
+
 # sample -> (answer cells it replaces, points it earns, {test: reason fragment}).
 # An answer cell's code replaces the solution; "@setup" code goes in a cell before it.
 SAMPLES = {
@@ -183,6 +352,8 @@ SAMPLES = {
     "fork_bomb": ({"@setup": FORK_BOMB}, {}),
     # kill(-1) / kill(parent): the PID namespace holds nothing but the sandbox.
     "kill_everyone": ({"@setup": KILL_EVERYONE}, {}),
+    # Mount, unmount, write outside the scratch folder, read the machine's /etc: refused.
+    "escape_attempts": ({"@setup": ESCAPE}, {}),
     # A crash in a cell: that cell's function is missing, the rest still runs.
     "crash_in_cell": ({"answer_scheduler_exp": "raise RuntimeError('not finished')\n"
                        "def scheduler_exp(epoch, lr):\n    return lr"},
@@ -220,10 +391,10 @@ SAMPLES = {
     # number(): comparisons happen in the grader's process, on plain JSON.
     "patched_checks": ({"answer_scheduler_exp": PATCH, "answer_exponential_decay_fn": "pass"},
                        {"test_scheduler_exp": "expected", "test_exponential_decay_fn": "expected"}),
-    # Results written straight into the channel (a "skipped" hidden part), then exit:
-    # a hidden part counts only if it ran.
+    # Results written straight into the results pipe (for every request id), then exit:
+    # only the answer to the request the grader is waiting for counts, and only once.
     "forged_results": ({"answer_scheduler_exp": FORGE},
-                       {"test_scheduler_exp": "hidden tests: not run"}),
+                       {"test_scheduler_exp": "hidden tests: failed (the submission's process ended"}),
     # The course's reference code, its source file, the held-out data, the grader's
     # config: none of it is in the sandbox.
     "read_reference": ({"answer_scheduler_exp": READ_REFERENCE, "answer_exponential_decay_fn": "pass",
@@ -242,16 +413,173 @@ SAMPLES = {
     "nan_inf": ({"answer_piecewise_constant_fn": "def piecewise_constant_fn(epoch):\n    return float('nan')",
                  "answer_cosine_decay_restarts": "def cosine_decay_restarts(step):\n    return float('inf')"},
                 {"test_piecewise_constant_fn": "returned nan", "test_cosine_decay_restarts": "returned inf"}),
+    # --- hidden inputs stay hidden -------------------------------------------------
+    # Walking the interpreter's frames and objects during a visible call finds no hidden
+    # input: the runner gets one call at a time, every visible one before any hidden one.
+    "steal_hidden": ({"answer_scheduler_exp": STEAL_HIDDEN}, {"test_scheduler_exp": "found 0 hidden inputs"}),
+    # A hidden input in an exception's message, in a class name, in the exit status:
+    # a hidden part's reason holds none of the student's text.
+    "leak_in_hidden": ({"answer_scheduler_exp": LEAK_IN_HIDDEN, "answer_exponential_decay_fn": "pass",
+                        "answer_piecewise_constant_fn": "pass"},
+                       {"test_scheduler_exp": "hidden tests: failed (your code raised ValueError)",
+                        "test_exponential_decay_fn": "hidden tests: failed (your code raised an exception of its own class, a kind of Exception)",
+                        "test_piecewise_constant_fn": "hidden tests: failed (the submission's process ended"}),
+    # A forged cell error after the cells ran (it would be shown in feedback): ignored.
+    "forge_cell_error": ({"answer_cosine_decay_restarts": "import math\n" + FORGE_CELL_ERROR}, {}),
+    # --- quotas on what student code writes ----------------------------------------
+    "disk_hog_bytes": ({"answer_scheduler_exp": DISK_BYTES}, {"test_scheduler_exp": "quota of 256 MiB"}),
+    "disk_hog_files": ({"answer_exponential_decay_fn": DISK_FILES}, {"test_exponential_decay_fn": "quota of 2000 files"}),
+    "quota_swallowed": ({"answer_piecewise_constant_fn": QUOTA_SWALLOWED},
+                        {"test_piecewise_constant_fn": "reached the quota"}),
+    "tmp_hog_in_cell": ({"@setup": TMP_HOG_IN_CELL}, {}),
+    # --- the rule "compute it with math, do not call the Keras schedule" ---------------
+    "keras_schedule_direct": ({"answer_cosine_decay_restarts": KERAS_DIRECT},
+                              {"test_cosine_decay_restarts": "where Keras is not installed"}),
+    "keras_schedule_alias": ({"answer_cosine_decay_restarts": KERAS_ALIAS},
+                             {"test_cosine_decay_restarts": "where Keras is not installed"}),
+    "keras_schedule_getattr": ({"answer_cosine_decay_restarts": KERAS_GETATTR},
+                               {"test_cosine_decay_restarts": "where Keras is not installed"}),
+    "tf_schedule": ({"answer_cosine_decay_restarts": TF_SCHEDULE},
+                    {"test_cosine_decay_restarts": "where Keras is not installed"}),
+    # NumPy is allowed: full points.
+    "numpy_cosine": ({"answer_cosine_decay_restarts": "import numpy as np\n" + COSINE.format(
+        body="0.01 * 0.5 * (1 + float(np.cos(np.pi * (step - start) / period)))")}, {}),
 }
-# Notebook-level breakage: sample -> (what the folder holds, reason fragment for every test).
-BROKEN = {
-    "malformed_json": ({"schedules.ipynb": '{"cells": [{"cell_type": "code", "source": '},
-                       "not a readable notebook"),
-    "not_a_notebook": ({"schedules.ipynb": "def scheduler_exp(epoch, lr):\n    return lr\n"},
-                       "not a readable notebook"),
-    "empty_folder": ({}, "the folder is empty"),
-    "wrong_file": ({"schedules.py": "def scheduler_exp(epoch, lr):\n    return lr\n"},
-                   "no schedules.ipynb in the submission (it has: schedules.py)"),
+NB = "schedules.ipynb"
+
+
+def _folder(student_dir: Path) -> Path:
+    folder = student_dir / ASSIGNMENT
+    folder.mkdir()
+    return folder
+
+
+def _notebook(folder: Path, name: str = NB) -> None:
+    nbformat.write(released({}), str(folder / name))
+
+
+def _files(files: dict[str, str]):
+    def build(student_dir, ctx):
+        folder = _folder(student_dir)
+        for name, text in files.items():
+            (folder / name).write_text(text)
+    return build
+
+
+def _link(target, name: str = NB, then=None):
+    """A submission whose ``name`` is a link to ``target`` (a path, or a function of the
+    batch's paths)."""
+    def build(student_dir, ctx):
+        folder = _folder(student_dir)
+        if then:
+            then(folder, ctx)
+        os.symlink(target(ctx) if callable(target) else target, folder / name)
+    return build
+
+
+def _folder_link(student_dir, ctx):
+    student_dir.mkdir(exist_ok=True)
+    os.symlink(ctx["submitted"] / "zz_correct" / ASSIGNMENT, student_dir / ASSIGNMENT)
+
+
+def _student_link(student_dir, ctx):
+    student_dir.rmdir()
+    os.symlink(ctx["submitted"] / "aa_correct", student_dir)
+
+
+def _chain(folder, ctx):
+    os.symlink("/etc/passwd", folder / "inner.ipynb")
+
+
+def _inside(folder, ctx):
+    (folder / "work").mkdir()
+    _notebook(folder / "work", "mine.ipynb")
+
+
+def _hard_link(student_dir, ctx):
+    os.link(ctx["outside"], _folder(student_dir) / NB)
+
+
+def _fifo(student_dir, ctx):
+    os.mkfifo(_folder(student_dir) / NB)
+
+
+def _dir_notebook(student_dir, ctx):
+    folder = _folder(student_dir)
+    (folder / NB).mkdir()
+    _notebook(folder / NB, "inside.ipynb")
+
+
+def _with(*extras):
+    """A correct notebook, and ``extras(folder)`` beside it."""
+    def build(student_dir, ctx):
+        folder = _folder(student_dir)
+        _notebook(folder)
+        for extra in extras:
+            extra(folder)
+    return build
+
+
+def _sparse(name: str, size: int):
+    def make(folder):
+        with open(folder / name, "wb") as f:
+            f.truncate(size)  # a sparse file: no disk, but its full size counts
+    return make
+
+
+def _many(n: int):
+    def make(folder):
+        for i in range(n):
+            (folder / f"note-{i:03}.txt").write_text("x")
+    return make
+
+
+def _hidden_name(student_dir, ctx):
+    _notebook(_folder(student_dir), NB + "\u200b")
+
+
+OUTSIDE = "is a link to a file outside your submission: submit the file itself"
+# Folder-level cases: sample -> (how its folder is made, points it earns, the reason every
+# failing test gives, a note its feedback has). What stops each: grader/snapshot.py (no
+# link out of the folder is followed, only regular files are read, sizes are checked
+# from lstat before anything is read or copied) and grader/grade.py (reasons that never
+# quote a file's content).
+FOLDERS = {
+    "malformed_json": (_files({NB: '{"cells": [{"cell_type": "code", "source": '}), 0,
+                       "not a readable notebook (it is not valid JSON)", None),
+    "not_a_notebook": (_files({NB: "def scheduler_exp(epoch, lr):\n    return lr\n"}), 0,
+                       "not a readable notebook", None),
+    "empty_folder": (_files({}), 0, "the folder is empty", None),
+    "wrong_file": (_files({"schedules.py": "def scheduler_exp(epoch, lr):\n    return lr\n"}), 0,
+                   "no schedules.ipynb in the submission (it has: 'schedules.py')", None),
+    # Copying by link: a classmate's notebook (relative link), the instructor's solutions
+    # (absolute), a system file whose bytes would have been quoted, a chain of links.
+    "link_to_classmate": (_link("../../zz_correct/schedules/schedules.ipynb"), 0, OUTSIDE, None),
+    "link_to_solutions": (_link(str(SOURCE)), 0, OUTSIDE, None),
+    "link_to_passwd": (_link("/etc/passwd"), 0, OUTSIDE, None),
+    "link_chain": (_link("inner.ipynb", then=_chain), 0, OUTSIDE, None),
+    # The submission folder itself, or the student's folder, a link to a classmate's.
+    "folder_is_link": (_folder_link, 0, "the submission folder is a link to another place", None),
+    "student_folder_is_link": (_student_link, 0, "your folder in submitted/ is a link", None),
+    # A hard link is a second name of a file outside (here: a copy of the solutions).
+    "hard_link": (_hard_link, 0, "is a hard link", None),
+    # Not a regular file where the notebook should be.
+    "fifo_notebook": (_fifo, 0, "'schedules.ipynb' is not a regular file (a FIFO)", None),
+    "dir_notebook": (_dir_notebook, 0, "'schedules.ipynb' is not a regular file (a folder)", None),
+    # A name that looks like the notebook's (a zero-width space at its end).
+    "hidden_name": (_hidden_name, 0, "(it has: 'schedules.ipynb\\u200b')", None),
+    # A 400 MB notebook (sparse) is refused before it is read.
+    "huge_notebook": (lambda d, c: _sparse(NB, 400 * 2**20)(_folder(d)), 0,
+                      "over the limit of 16.0 MiB", None),
+    # Links that resolve inside the submission are fine.
+    "link_inside": (_link("work/mine.ipynb", then=_inside), FULL, None, None),
+    # Beside a correct notebook: a link to a folder outside, a 1.5 GB sparse file, more
+    # files than a submission may hold. Left out with a note; the notebook gets full marks.
+    "dir_link_beside": (_with(lambda f: os.symlink("/etc", f / "data")), FULL, None,
+                        "'data' is a link to a folder outside your submission"),
+    "sparse_beside": (_with(_sparse("big.bin", 1536 * 2**20)), FULL, None,
+                      "'big.bin' (1536.0 MiB): the submission may hold at most 32.0 MiB"),
+    "many_files": (_with(_many(300)), FULL, None, "the submission may hold at most 200 files"),
 }
 # Form tampering that changes no grade: sample -> (how, note fragment).
 TAMPERED = {"deleted_tests": "was deleted: graded with the original tests",
@@ -285,7 +613,7 @@ def fill(text: str, paths: dict[str, str]) -> str:
     return text
 
 
-def write_class(submitted: Path, paths: dict[str, str]) -> None:
+def write_class(submitted: Path, paths: dict[str, str], ctx: dict) -> None:
     def folder(student):
         path = submitted / student / ASSIGNMENT
         path.mkdir(parents=True)
@@ -296,10 +624,9 @@ def write_class(submitted: Path, paths: dict[str, str]) -> None:
     for student, (answers, _) in SAMPLES.items():
         filled = {k: fill(v, paths) for k, v in answers.items()}
         nbformat.write(released(filled), str(folder(student) / "schedules.ipynb"))
-    for student, (files, _) in BROKEN.items():
-        where = folder(student)
-        for name, text in files.items():
-            (where / name).write_text(text)
+    for student, (build, _, _, _) in FOLDERS.items():
+        (submitted / student).mkdir()
+        build(submitted / student, ctx)
     deleted = released({})
     deleted.cells = [c for c in deleted.cells if not (_meta(c).get("grade") and not _meta(c).get("solution"))]
     nbformat.write(deleted, str(folder("deleted_tests") / "schedules.ipynb"))
@@ -313,17 +640,28 @@ def write_class(submitted: Path, paths: dict[str, str]) -> None:
 
 
 def tree_digest(folder: Path) -> str:
+    """A hash of a folder's entries as they are (links as links, big files by size)."""
     h = hashlib.sha256()
-    for path in sorted(p for p in [folder, *folder.rglob("*")] if p.is_file()):
-        h.update(str(path).encode() + path.read_bytes())
+    for path in sorted([folder, *folder.rglob("*")]):
+        st = path.lstat()
+        h.update(str(path).encode() + str(st.st_mode).encode())
+        if path.is_symlink():
+            h.update(os.readlink(path).encode())
+        elif path.is_file():
+            h.update(path.read_bytes() if st.st_size < 2**26 else str(st.st_size).encode())
     return h.hexdigest()
 
 
-def grade(submitted: Path, out: Path, *pytest_args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "grader", "grade", str(submitted),
-                           "--assignment", ASSIGNMENT, "--out", str(out), "--source", str(SOURCE),
-                           "--timeout", str(TIMEOUT_S), "--", *pytest_args],
-                          capture_output=True, text=True, timeout=3600)
+def grade(submitted: Path, out: Path, *pytest_args: str, tmpdir: Path | None = None,
+          assignment: str = ASSIGNMENT, source: Path = SOURCE, timeout: float | None = TIMEOUT_S,
+          wait: bool = True):
+    env = {**os.environ, **({"TMPDIR": str(tmpdir)} if tmpdir else {})}
+    argv = [sys.executable, "-m", "grader", "grade", str(submitted), "--assignment", assignment,
+            "--out", str(out), "--source", str(source),
+            *(["--timeout", str(timeout)] if timeout else []), "--", *pytest_args]
+    if not wait:
+        return subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.run(argv, capture_output=True, text=True, timeout=3600, env=env)
 
 
 @pytest.fixture(scope="module")
@@ -333,18 +671,25 @@ def batch(tmp_path_factory):
     submitted, out = course / "submitted", course / "grades"
     data_dir = config_data_dir()
     paths = {"@REPO@": str(ROOT), "@DATA@": data_dir, "@OUT@": str(out), "@SUBMITTED@": str(submitted)}
-    write_class(submitted, paths)
+    outside = course / "outside" / "solution.ipynb"  # a file outside every submission
+    outside.parent.mkdir()
+    nbformat.write(released({}), str(outside))
+    write_class(submitted, paths, {"submitted": submitted, "outside": outside})
     protected = {p: tree_digest(p) for p in (ROOT / "grader" / "config.py", Path(data_dir) / "mnist.npz")}
     before = {s.name: tree_digest(s) for s in submitted.iterdir()}
     Path("/tmp/hostile-was-here").unlink(missing_ok=True)
+    tmpdir = course / "tmp"  # the grader's temporary directory: empty again afterwards
+    tmpdir.mkdir()
+    free = os.statvfs(course).f_bavail * os.statvfs(course).f_frsize
     start = time.perf_counter()
-    proc = grade(submitted, out, "-n", "2")
+    proc = grade(submitted, out, "-n", "2", tmpdir=tmpdir)
     seconds = time.perf_counter() - start
     print(proc.stdout[-5000:])
     assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-5000:]
     book = json.loads((out / "gradebook.json").read_text())
     return {"book": book, "seconds": seconds, "submitted": submitted, "out": out,
-            "before": before, "protected": protected}
+            "before": before, "protected": protected, "tmpdir": tmpdir, "free": free,
+            "free_after": os.statvfs(course).f_bavail * os.statvfs(course).f_frsize}
 
 
 def config_data_dir() -> str:
@@ -353,21 +698,24 @@ def config_data_dir() -> str:
 
 
 def students() -> int:
-    return 2 + len(SAMPLES) + len(BROKEN) + len(TAMPERED)
+    return 2 + len(SAMPLES) + len(FOLDERS) + len(TAMPERED)
 
 
 def test_the_corpus_is_large_enough():
-    assert len(SAMPLES) + len(BROKEN) + len(TAMPERED) >= 20
+    assert len(SAMPLES) + len(FOLDERS) + len(TAMPERED) >= 60
 
 
 def test_correct_submissions_keep_full_points(batch):
     book = batch["book"]
     assert len(book["students"]) == students()
-    for student in ("aa_correct", "zz_correct", "fork_bomb", "kill_everyone", "write_outside"):
+    for student in ("aa_correct", "zz_correct", "fork_bomb", "kill_everyone", "write_outside",
+                    "escape_attempts", "forge_cell_error", "numpy_cosine", "tmp_hog_in_cell"):
         record = book["students"][student]
         assert record["total"] == FULL, (student, record["tests"])
-    # The bomb was refused by the process limit (its cell checks that), then tidied up.
+    # The bomb was refused by the process limit, the escapes by the sandbox (their cells
+    # check that).
     assert book["students"]["fork_bomb"]["cell_errors"] == []
+    assert book["students"]["escape_attempts"]["cell_errors"] == []
 
 
 @pytest.mark.parametrize("student", sorted(SAMPLES))
@@ -381,14 +729,18 @@ def test_hostile_submission_gets_what_it_earned(batch, student):
         assert fragment in tests[test]["reason"], (test, tests[test]["reason"])
 
 
-@pytest.mark.parametrize("student", sorted(BROKEN))
-def test_broken_submission_gets_zero_with_its_reason(batch, student):
-    _, fragment = BROKEN[student]
+@pytest.mark.parametrize("student", sorted(FOLDERS))
+def test_folder_case_gets_what_it_earned(batch, student):
+    _, total, fragment, note = FOLDERS[student]
     record = batch["book"]["students"][student]
-    assert record["total"] == 0
-    assert all(fragment in t["reason"] for t in record["tests"]), record["tests"]
+    assert record["total"] == total, record["tests"]
     feedback = (batch["out"] / "feedback" / f"{student}.txt").read_text()
-    assert fragment in feedback
+    if fragment:
+        assert all(fragment in t["reason"] for t in record["tests"]), record["tests"]
+        assert fragment in feedback
+    if note:
+        assert any(note in n for n in record["notes"]), record["notes"]
+        assert note in feedback
 
 
 @pytest.mark.parametrize("student", sorted(TAMPERED))
@@ -411,6 +763,42 @@ def test_nothing_outside_the_sandbox_changed(batch):
     assert not Path("/tmp/hostile-was-here").exists()
 
 
+# Text that must never reach a student: bytes of files outside their submission (the
+# system's, the grader's configuration), and what the hidden samples tried to leak.
+OUTSIDE_TEXT = ("root:x:0", "SCHEDULER_EXP_POINTS", "LEAK", "found 1", "found 2")
+
+
+def hidden_calls() -> list[str]:
+    """How each hidden call would read if a reason named it."""
+    calls = [f"scheduler_exp({e!r}, {lr!r})" for e, lr in config.SCHEDULER_EXP_POINTS["hidden"]]
+    for name, points in (("exponential_decay_fn", config.EXPONENTIAL_DECAY_EPOCHS),
+                         ("piecewise_constant_fn", config.PIECEWISE_CONSTANT_EPOCHS),
+                         ("cosine_decay_restarts", config.COSINE_DECAY_RESTARTS_STEPS)):
+        calls += [f"{name}({x!r})" for x in points["hidden"]]
+    for runs in config.ONE_CYCLE_RUNS.values():
+        calls += [f"iterations={runs['hidden']['callback']['iterations']}"]
+    return calls
+
+
+def test_no_student_sees_text_from_outside_the_submission_or_a_hidden_input(batch):
+    out = batch["out"]
+    texts = {p.name: p.read_text() for p in (out / "feedback").iterdir()}
+    texts.update({name: (out / name).read_text() for name in ("gradebook.json", "gradebook.csv")})
+    for name, text in texts.items():
+        for marker in OUTSIDE_TEXT + tuple(hidden_calls()):
+            assert marker not in text, (name, marker)
+    # The instructor's log keeps the detail that feedback leaves out.
+    assert "LEAK epoch=" in (out / "log" / "leak_in_hidden.txt").read_text()
+
+
+def test_the_grader_leaves_nothing_behind(batch):
+    """Its temporary folder is empty again, and the disk hogs (2.8 GiB, 200,000 files, a
+    1.5 GB sparse file) took no disk: the sandbox writes to a tmpfs with quotas, and the
+    grader copies only what the size limits admit."""
+    assert list(batch["tmpdir"].iterdir()) == []
+    assert batch["free_after"] > batch["free"] - 2**30
+
+
 def test_the_batch_ends_within_the_sum_of_its_limits(batch):
     assert batch["seconds"] < students() * TIMEOUT_S
     assert all(r["seconds"] < 3 * TIMEOUT_S for r in batch["book"]["students"].values())
@@ -419,6 +807,51 @@ def test_the_batch_ends_within_the_sum_of_its_limits(batch):
 def test_the_cells_errors_are_reported(batch):
     errors = batch["book"]["students"]["crash_in_cell"]["cell_errors"]
     assert errors == [{"cell": "answer_scheduler_exp", "error": "RuntimeError: not finished"}]
+    # A cell that filled /tmp failed with the quota's name; one forged later was ignored.
+    hog = batch["book"]["students"]["tmp_hog_in_cell"]["cell_errors"]
+    assert len(hog) == 1 and "RuntimeError: filled" in hog[0]["error"], hog
+    assert batch["book"]["students"]["forge_cell_error"]["cell_errors"] == []
+
+
+def _small_class(folder: Path, n: int) -> Path:
+    submitted = folder / "submitted"
+    for i in range(n):
+        (submitted / f"s{i}" / ASSIGNMENT).mkdir(parents=True)
+        nbformat.write(released({}), str(submitted / f"s{i}" / ASSIGNMENT / NB))
+    return submitted
+
+
+def test_two_graders_at_once_on_one_folder_lose_no_grade(tmp_path):
+    """Two shards of one class graded at the same time into the same output folder:
+    every student is in the gradebook exactly once."""
+    submitted, out = _small_class(tmp_path, 4), tmp_path / "grades"
+    runs = [grade(submitted, out, "--shard", f"{k}/2", wait=False) for k in (1, 2)]
+    for run in runs:
+        output, _ = run.communicate(timeout=1200)
+        assert run.returncode == 0, output[-3000:]
+    book = json.loads((out / "gradebook.json").read_text())
+    assert sorted(book["students"]) == ["s0", "s1", "s2", "s3"]
+    assert all(r["total"] == FULL for r in book["students"].values())
+    rows = (out / "gradebook.csv").read_text().splitlines()[1:]
+    assert len(rows) == 4 * len(POINTS) and len(set(rows)) == len(rows)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_an_interrupted_grader_leaves_no_temporary_files(tmp_path, sig):
+    """Stopped mid-batch (SIGTERM, or Ctrl-C), the grader removes everything it made in
+    the temporary directory; what it had graded stays in the gradebook."""
+    submitted, out, tmpdir = _small_class(tmp_path, 3), tmp_path / "grades", tmp_path / "tmp"
+    tmpdir.mkdir()
+    run = grade(submitted, out, tmpdir=tmpdir, wait=False)
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and not (out / "gradebook.json").exists():
+        time.sleep(0.2)  # one student graded, the next one's sandbox running
+    time.sleep(2)
+    run.send_signal(sig)
+    output, _ = run.communicate(timeout=120)
+    assert list(tmpdir.iterdir()) == [], output[-3000:]
+    book = json.loads((out / "gradebook.json").read_text())
+    assert book["students"] and all(r["total"] == FULL for r in book["students"].values())
 
 
 def test_an_interrupted_batch_resumes_and_regrades_identically(batch, tmp_path):
@@ -473,6 +906,51 @@ MODEL_SAMPLES = {
     "lr_reads_heldout": ("import keras\n(_, _), (x_test, y_test) = keras.datasets.mnist.load_data()\n"
                          "LEARNING_RATE = 1e-3\nEPOCHS = 2",
                          "trained", {"test_trains": "no saved model"}),
+    # The saved model a link to a classmate's: refused, like a linked notebook.
+    "lr_model_link": ("solution", "link_classmate",
+                      {"test_architecture": "is a link to a file outside your submission",
+                       "test_accuracy": "is a link to a file outside your submission"}),
+    # .keras archives that are not what model.save writes: a member that is a link, a
+    # member named '../..', a zip bomb, a 1 GB sparse file. Refused before Keras opens them.
+    "lr_zip_link_member": ("solution", "zip_link", {"test_architecture": "a member that is a link",
+                                                     "test_accuracy": "a member that is a link"}),
+    "lr_zip_dotdot": ("solution", "zip_dotdot", {"test_architecture": "'..' name",
+                                                 "test_accuracy": "'..' name"}),
+    "lr_zip_bomb": ("solution", "zip_bomb", {"test_architecture": "unpacks to 300 MiB",
+                                             "test_accuracy": "unpacks to 300 MiB"}),
+    "lr_huge_model": ("solution", "sparse", {"test_architecture": "over the limit of 64.0 MiB",
+                                             "test_accuracy": "over the limit of 64.0 MiB"}),
+    # The notebook's rule "trained with RMSprop", broken: the saved file says Adam.
+    "lr_other_optimizer": ("LEARNING_RATE = 1e-3\nEPOCHS = 2\nkeras.optimizers.RMSprop = keras.optimizers.Adam",
+                           "adam", {"test_architecture": "compiled with the optimizer Adam, not RMSprop",
+                                    "test_accuracy": "compiled with the optimizer Adam, not RMSprop",
+                                    "test_trains": "compiled with the optimizer Adam, not RMSprop"}),
+}
+
+
+def _zip(target: Path, members: dict) -> None:
+    """A zip holding ``members``: name -> bytes, or (bytes, mode) for a member's mode."""
+    import stat
+    import zipfile
+
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("config.json", "{}")
+        for name, content in members.items():
+            data, mode = content if isinstance(content, tuple) else (content, 0o644)
+            info = zipfile.ZipInfo(name)
+            info.external_attr = mode << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, data)
+
+
+MODEL_FILES = {
+    "garbage": lambda target, submitted: target.write_bytes(b"PK\x03\x04 this is not a Keras file" * 100),
+    "link_classmate": lambda target, submitted: os.symlink(
+        submitted / "lr_correct" / LR / LR_SPEC["model_file"], target),
+    "zip_link": lambda target, submitted: _zip(target, {"model.weights.h5": (b"/etc/passwd", 0o120777)}),
+    "zip_dotdot": lambda target, submitted: _zip(target, {"../../evil.h5": b"x"}),
+    "zip_bomb": lambda target, submitted: _zip(target, {"model.weights.h5": bytes(300 * 2**20)}),
+    "sparse": lambda target, submitted: _sparse("x", 2**30)(target.parent) or os.rename(target.parent / "x", target),
 }
 
 
@@ -484,9 +962,9 @@ def _model(kind: str):
     if kind == "lambda":
         layers.append(keras.layers.Lambda(lambda x: x * 1.0))
     model = keras.Sequential(layers + [keras.layers.Dense(10, activation="softmax")])
-    model.compile(optimizer=keras.optimizers.RMSprop(1e-3), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
-    if kind in ("trained", "wide"):
+    optimizer = keras.optimizers.Adam(1e-3) if kind == "adam" else keras.optimizers.RMSprop(1e-3)
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    if kind in ("trained", "wide", "adam"):
         from grader.data import training_data
         (x, y), _ = training_data(LR)
         model.fit(x, y, batch_size=100, epochs=5, verbose=0)
@@ -510,8 +988,8 @@ def write_model_class(submitted: Path) -> None:
                 cell.source = HIDDEN.sub("", cell.source)
         nbformat.write(mine, str(folder / LR_SPEC["notebook"]))
         target = folder / LR_SPEC["model_file"]
-        if model == "garbage":
-            target.write_bytes(b"PK\x03\x04 this is not a Keras file" * 100)
+        if model in MODEL_FILES:
+            MODEL_FILES[model](target, submitted)
         elif model is not None:
             _model(model).save(target)
 
@@ -539,3 +1017,4 @@ def test_model_submission_gets_what_it_earned(model_batch, student):
         assert fragment in tests[test]["reason"], (test, tests[test]["reason"])
     if student == "lr_reads_heldout":
         assert record["cell_errors"] and record["cell_errors"][0]["cell"] == "answer_training"
+    assert "root:x:0" not in json.dumps(record)

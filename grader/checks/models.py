@@ -1,15 +1,17 @@
 """The checks of the model assignments (learning_rate, optimizers, deep_cifar10).
 
-Their target is a saved ``.keras`` file, never a live object of the student's: the probe
-loads it with Keras's safe mode (no pickled Python code, no custom classes), describes
-the network and scores it on data it loads itself; :func:`verify` compares the plain
-data with the assignment's spec and threshold (``grader.config``, ``grader.thresholds``).
-In the grader the probe runs in a fresh process that never executed the student's code.
+Their target is a saved ``.keras`` file, never a live object of the student's. The probe
+(:mod:`grader.model_probes`) opens it with Keras's safe mode (no pickled Python code, no
+custom classes), describes the network and how it was compiled, and predicts the classes
+of a set of images; :func:`verify` compares that plain data with the assignment's spec,
+the labels and the threshold (``grader.config``, ``grader.thresholds``). In the grader the
+probe runs in a sandbox of its own that never executed the student's code and holds the
+images but not their labels.
 
 Checks, each with a visible part (what the released notebook runs) and a hidden part:
 
-- ``<assignment>:architecture``: the network asked for (visible); it gives a probability
-  distribution over the 10 classes with finite weights (hidden).
+- ``<assignment>:architecture``: the network asked for, compiled as asked (visible); it
+  gives a probability distribution over the 10 classes with finite weights (hidden).
 - ``<assignment>:accuracy``: the network asked for, above the threshold on the
   notebook's validation images (visible) and on held-out test images (hidden).
 - ``<assignment>:trains``: the notebook, run again in grading mode (quick slices),
@@ -17,13 +19,14 @@ Checks, each with a visible part (what the released notebook runs) and a hidden 
 """
 from __future__ import annotations
 
-from pathlib import Path
+import functools
 
-from grader import config
-from grader.limits import time_limit
+from grader import config, model_probes
 
 PARTS = ("visible", "hidden")
 KINDS = ("architecture", "accuracy", "trains")
+# The hidden architecture check looks at the outputs for this many held-out images.
+ARCHITECTURE_IMAGES = 100
 
 
 def _split(name: str) -> tuple[str, str, dict]:
@@ -36,93 +39,60 @@ def _split(name: str) -> tuple[str, str, dict]:
 def check(name: str, path, part: str = "visible") -> None:
     """Run check ``name`` (e.g. ``"learning_rate:accuracy"``) on the model saved at
     ``path``; raise ``AssertionError`` if it fails. What the notebook's test cells call."""
-    data = probe(name, path, part)
+    params = probe_params(name, part)
+    x = images(name.partition(":")[0], params["images"], params.get("limit")) \
+        if params["images"] else None
+    data = model_probes.probe(path, params["want"], x)
     verify(name, part, data)
     print(f"{name}: {part} tests passed")
 
 
-# --- the probe: load the saved file, describe it, score it -----------------------------
+# --- what the probe is asked for -----------------------------------------------------
 
 def probe_params(name: str, part: str) -> dict:
-    """What :func:`run` needs: the check and its part (the file is the target)."""
-    _split(name)
-    return {"check": name, "part": part}
-
-
-def run(params: dict, path) -> dict:
-    """The probe as :mod:`grader.runner` calls it, in a process of the grader's own."""
-    return probe(params["check"], path, params["part"])
-
-
-def describe(model) -> dict:
-    """The network as plain data: input shape, and per layer its class, units and
-    activation (where it has them)."""
-    layers = []
-    for layer in model.layers:
-        cfg = layer.get_config()
-        entry = {"class": type(layer).__name__}
-        if "units" in cfg:
-            entry["units"] = int(cfg["units"])
-        if isinstance(cfg.get("activation"), str):
-            entry["activation"] = cfg["activation"]
-        layers.append(entry)
-    return {"input_shape": [int(d) for d in model.inputs[0].shape[1:]], "layers": layers}
-
-
-def _load(path):
-    import keras
-
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no saved model {path.name}: save it with model.save(MODEL_PATH)")
-    # safe_mode refuses Lambda layers' pickled code; unknown classes fail to load.
-    return keras.saving.load_model(path, compile=False, safe_mode=True)
-
-
-def _scores(model, x, y) -> dict:
-    import numpy as np
-
-    p = np.asarray(model.predict(x, batch_size=1000, verbose=0), dtype="float64")
-    return {"accuracy": float((p.argmax(axis=-1) == y).mean()), "n": int(len(y)),
-            "output_shape": list(p.shape[1:]),
-            "distribution": bool(np.all(p >= -1e-6) and np.allclose(p.sum(axis=-1), 1, atol=1e-3))}
-
-
-def probe(name: str, path, part: str) -> dict:
-    """Load the model saved at ``path`` and return plain data for :func:`verify`."""
-    import numpy as np
-
-    from grader import data
-
-    assignment, kind, _ = _split(name)
+    """What :func:`grader.model_probes.run` needs: what to report and on which images
+    (the file is the target). Plain data, no label."""
+    assignment, kind, spec = _split(name)
     if part not in PARTS:
         raise ValueError(f"part must be one of {PARTS}")
-    with time_limit(config.MODEL_CHECK_TIMEOUT_S, f"{name} ({part} tests)"):
-        try:
-            model = _load(path)
-        except Exception as exc:  # noqa: BLE001 - a bad file is the student's error
-            return {"error": f"the saved model could not be loaded: {type(exc).__name__}: {exc}"}
-        result = {"network": describe(model)}
-        if part == "visible" and kind in ("architecture", "trains"):
-            return result
-        if kind == "accuracy" and part == "visible":
-            _, (x, y) = data.training_data(assignment, graded_sizes=False)
-        else:
-            x, y = data.heldout_data(assignment)
-        if kind == "architecture":
-            x, y = x[:100], y[:100]
-            result["finite_weights"] = bool(all(np.isfinite(w).all() for w in model.get_weights()))
-        try:
-            result.update(_scores(model, x, y))
-        except Exception as exc:  # noqa: BLE001
-            return {**result, "error": f"the saved model failed on the images: {type(exc).__name__}: {exc}"}
-        return result
+    limits = config.ASSIGNMENTS[assignment]["limits"]
+    params = {"want": {"setup": part == "visible", "weights": kind == "architecture" and part == "hidden",
+                       "max_unpacked": 4 * limits.model_bytes},
+              "images": None, "timeout": config.MODEL_CHECK_TIMEOUT_S, "what": f"{name} ({part} tests)"}
+    if kind == "architecture" and part == "hidden":
+        params.update(images="heldout", limit=ARCHITECTURE_IMAGES)
+    elif kind == "accuracy" or part == "hidden":
+        params["images"] = "validation" if part == "visible" else "heldout"
+    return params
 
 
-# --- the grader's side ---------------------------------------------------------------
+def image_sets(assignment: str) -> dict:
+    """The grader's image sets of ``assignment`` with their labels: ``{name: (x, y)}``."""
+    from grader import data
+
+    return {"validation": data.training_data(assignment, graded_sizes=False)[1],
+            "heldout": data.heldout_data(assignment)}
+
+
+@functools.lru_cache(maxsize=None)
+def _sets(assignment: str) -> dict:
+    return image_sets(assignment)
+
+
+def images(assignment: str, name: str, limit: int | None = None):
+    x = _sets(assignment)[name][0]
+    return x[:limit] if limit else x
+
+
+def labels(assignment: str, name: str):
+    return _sets(assignment)[name][1]
+
+
+# --- the grader's side -----------------------------------------------------------------
 
 def network_problems(network: dict, spec: dict) -> list[str]:
-    """Why ``network`` (from :func:`describe`) is not the one ``spec`` asks for."""
+    """Why ``network`` (from :func:`grader.model_probes.describe`) is not the one
+    ``spec`` asks for."""
     problems = []
     if network["input_shape"] != list(spec["input_shape"]):
         problems.append(f"input shape {tuple(network['input_shape'])}, "
@@ -148,6 +118,28 @@ def network_problems(network: dict, spec: dict) -> list[str]:
     norms = sum(l["class"] == "BatchNormalization" for l in layers)
     if norms < spec["batch_norm"]:
         problems.append(f"{norms} batch-normalisation layers, not at least {spec['batch_norm']}")
+    initializer = spec.get("kernel_initializer")
+    if initializer:
+        hidden = [l for l in layers if l["class"] == "Dense"][:-1]
+        wrong = [l.get("kernel_initializer") for l in hidden if l.get("kernel_initializer") != initializer]
+        if wrong:
+            problems.append(f"{len(wrong)} hidden Dense layers with kernel_initializer "
+                            f"{wrong[0]}, not {initializer}")
+    return problems
+
+
+def setup_problems(setup: dict, spec: dict) -> list[str]:
+    """Why the compile settings (from :func:`grader.model_probes.training_setup`) are not
+    the ones ``spec`` asks for."""
+    problems = []
+    if spec.get("optimizer") and setup["optimizer"] != spec["optimizer"]:
+        problems.append(f"compiled with the optimizer {setup['optimizer'] or 'none'}, "
+                        f"not {spec['optimizer']}")
+    rate = spec.get("learning_rate")
+    if rate and (setup["learning_rate"] is None or abs(setup["learning_rate"] - rate) > 1e-6 * rate + 1e-9):
+        problems.append(f"learning rate {setup['learning_rate']}, not {rate}")
+    if spec.get("loss") and setup["loss"] != spec["loss"]:
+        problems.append(f"compiled with the loss {setup['loss'] or 'none'}, not {spec['loss']}")
     return problems
 
 
@@ -160,13 +152,15 @@ def _dense_text(got, want) -> str:
 
 
 def verify(name: str, part: str, data: dict) -> None:
-    """Raise ``AssertionError`` with a reason unless ``data`` from :func:`probe` passes."""
+    """Raise ``AssertionError`` with a reason unless ``data`` from the probe passes."""
     from grader.thresholds import threshold
 
     assignment, kind, spec = _split(name)
     if "error" in data:
         raise AssertionError(data["error"])
     problems = network_problems(data["network"], spec["architecture"])
+    if "setup" in data:
+        problems += setup_problems(data["setup"], spec["architecture"])
     if problems:
         what = "the model your notebook saved when run for grading" if kind == "trains" \
             else "the saved model"
@@ -180,16 +174,22 @@ def verify(name: str, part: str, data: dict) -> None:
         if not data["finite_weights"]:
             raise AssertionError("the saved model has weights that are NaN or infinite")
         return
-    images = ("your validation images" if part == "visible" else "the held-out test images")
+    params = probe_params(name, part)
+    y = labels(assignment, params["images"])
+    predicted = data["predicted"]
+    if len(predicted) != len(y):
+        raise AssertionError(f"the saved model gave {len(predicted)} predictions for {len(y)} images")
+    accuracy = sum(int(p) == int(t) for p, t in zip(predicted, y)) / len(y)
+    images_text = "your validation images" if part == "visible" else "the held-out test images"
     if kind == "trains":
         bar = spec["trains_above"]
-        if not data["accuracy"] > bar:
+        if not accuracy > bar:
             raise AssertionError(
                 f"run again for grading (on a small slice), your notebook trained a model "
-                f"with accuracy {data['accuracy']:.4f} on {images}, not above {bar}: does "
+                f"with accuracy {accuracy:.4f} on {images_text}, not above {bar}: does "
                 f"your code train and save the model with model.save(MODEL_PATH)?")
         return
     bar = threshold(assignment)
-    if not data["accuracy"] >= bar:
-        raise AssertionError(f"accuracy {data['accuracy']:.4f} on {images} "
-                             f"({data['n']} images), below the threshold {bar:.2f}")
+    if not accuracy >= bar:
+        raise AssertionError(f"accuracy {accuracy:.4f} on {images_text} "
+                             f"({len(y)} images), below the threshold {bar:.2f}")

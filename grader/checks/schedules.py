@@ -16,6 +16,7 @@ only in the autograder's copy); failure messages of hidden parts never show thei
 """
 from __future__ import annotations
 
+import contextlib
 import math
 
 from dlcourse import schedules as ref
@@ -30,9 +31,43 @@ CHECKS = FUNCTION_CHECKS + tuple(config.ONE_CYCLE_RUNS)
 def check(name: str, obj, part: str = "visible") -> None:
     """Run check ``name`` (part ``"visible"`` or ``"hidden"``) on the student's ``obj``;
     raise ``AssertionError`` if it fails. What the notebook's test cells call."""
-    data = probe(name, obj, part)
+    with _rule(name):
+        data = probe(name, obj, part)
     verify(name, part, data)
     print(f"{name}: {part} tests passed")
+
+
+class RuleBroken(AssertionError):
+    """The student's code did what the notebook says not to do."""
+
+
+@contextlib.contextmanager
+def _rule(name: str):
+    """The notebook's rule for ``cosine_decay_restarts`` ("computed yourself with math,
+    do not call the Keras schedule"), as the notebook's own test cell checks it: while
+    the test calls the student's function, calling the Keras schedule (under any name)
+    raises. The grader checks it for good by running that test where Keras is not
+    installed (``isolated`` in ``grader.config``)."""
+    if name != "cosine_decay_restarts":
+        yield
+        return
+    try:
+        import keras
+        schedule = keras.optimizers.schedules.CosineDecayRestarts
+    except Exception:  # noqa: BLE001 - no Keras: nothing to call
+        yield
+        return
+
+    def tripwire(self, step):
+        raise RuleBroken("cosine_decay_restarts calls the Keras schedule CosineDecayRestarts: "
+                         "compute the rate yourself with math")
+
+    original = schedule.__call__
+    schedule.__call__ = tripwire
+    try:
+        yield
+    finally:
+        schedule.__call__ = original
 
 
 # --- the student's side: what to call; grader.probes calls it ---------------------------
@@ -128,8 +163,8 @@ def verify(name: str, part: str, data: dict) -> None:
             return
         bad = [i for i, (g, w) in enumerate(zip(got, want)) if not _close([g], [w])]
         if part == "hidden":
-            raise AssertionError(f"{name} is wrong at {len(bad)} of {len(want)} further "
-                                 "points the released tests do not show")
+            raise AssertionError(f"{name} is wrong at further points the released tests "
+                                 "do not show")
         call = _call_text(name, _calls(name, part)[bad[0]], part)
         raise AssertionError(f"{call} returned {got[bad[0]]!r}, expected {want[bad[0]]!r}")
     _verify_one_cycle(name, part, data, want)
@@ -138,6 +173,8 @@ def verify(name: str, part: str, data: dict) -> None:
 def _verify_one_cycle(name: str, part: str, data: dict, want: list[float]) -> None:
     got, per_epoch = data["rates"], data["batches_per_epoch"]
     if len(got) != len(want):
+        if part == "hidden":
+            raise AssertionError("the fit did not run the batches it should have")
         raise AssertionError(f"the fit ran {len(got)} batches, expected {len(want)}")
     if _close(got, want):
         return

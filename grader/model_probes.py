@@ -1,0 +1,158 @@
+"""Open a saved ``.keras`` file the safe way and describe it as plain data: its layers,
+how it was compiled, and what it predicts for a set of images. No label is here: the
+grader compares the predictions with the labels in its own process.
+
+It runs where the model assignments' file checks run: in the grader's sandbox (images
+from ``/runtime/images/<set>.npy``, written by the grader) and, for the notebook's own
+test cells, in the student's kernel (images handed in by :mod:`grader.checks.models`).
+Standard library, NumPy and Keras only.
+"""
+from __future__ import annotations
+
+import json
+import stat
+import zipfile
+from pathlib import Path
+
+from grader.limits import time_limit
+
+_HERE = Path(__file__).resolve().parent.parent
+# A .keras archive holds three members; a few more leave room for Keras's future ones.
+MAX_MEMBERS = 16
+
+
+class ModelFileError(Exception):
+    """The file is not a ``.keras`` archive the grader will open."""
+
+
+def inspect_archive(path, max_unpacked: int) -> None:
+    """Refuse anything but a plain ``.keras`` zip: members that are links, absolute or
+    ``..`` names, too many members, or more than ``max_unpacked`` bytes once unpacked (a
+    zip bomb). Reads only the archive's directory."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise ModelFileError("it is not a .keras file (not a zip archive): save the model "
+                             "with model.save(MODEL_PATH)") from None
+    if len(members) > MAX_MEMBERS:
+        raise ModelFileError(f"it holds {len(members)} members, not a saved model's few")
+    total = 0
+    for member in members:
+        name = member.filename
+        parts = name.replace("\\", "/").split("/")
+        if name.startswith(("/", "\\")) or ".." in parts or (len(name) > 1 and name[1] == ":"):
+            raise ModelFileError("it holds a member with an absolute or '..' name")
+        mode = member.external_attr >> 16
+        if stat.S_ISLNK(mode):
+            raise ModelFileError("it holds a member that is a link")
+        total += member.file_size
+    if total > max_unpacked:
+        raise ModelFileError(f"it unpacks to {total / 2**20:.0f} MiB, over the limit of "
+                             f"{max_unpacked / 2**20:.0f} MiB")
+    if "config.json" not in {m.filename for m in members}:
+        raise ModelFileError("it has no config.json: save the model with model.save(MODEL_PATH)")
+
+
+def load(path):
+    import keras
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no saved model {path.name}: save it with model.save(MODEL_PATH)")
+    # safe_mode refuses Lambda layers' pickled code; unknown classes fail to load.
+    return keras.saving.load_model(path, compile=False, safe_mode=True)
+
+
+def _class(value) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return value.get("class_name")
+    return None
+
+
+def describe(model) -> dict:
+    """The network as plain data: input shape, and per layer its class, units,
+    activation and kernel initializer (where it has them)."""
+    layers = []
+    for layer in model.layers:
+        cfg = layer.get_config()
+        entry = {"class": type(layer).__name__}
+        if "units" in cfg:
+            entry["units"] = int(cfg["units"])
+        if isinstance(cfg.get("activation"), str):
+            entry["activation"] = cfg["activation"]
+        if _class(cfg.get("kernel_initializer")):
+            entry["kernel_initializer"] = _class(cfg["kernel_initializer"])
+        layers.append(entry)
+    return {"input_shape": [int(d) for d in model.inputs[0].shape[1:]], "layers": layers}
+
+
+def training_setup(path) -> dict:
+    """How the saved model was compiled, from the archive's ``config.json``: optimizer
+    class and learning rate, and the loss's name (``None`` where it was not compiled)."""
+    with zipfile.ZipFile(path) as archive:
+        config = json.loads(archive.read("config.json"))
+    compiled = config.get("compile_config") or {}
+    optimizer = compiled.get("optimizer")
+    rate = optimizer.get("config", {}).get("learning_rate") if isinstance(optimizer, dict) else None
+    loss = compiled.get("loss")
+    if isinstance(loss, dict):
+        loss = loss.get("config", {}).get("name") or loss.get("class_name")
+    return {"optimizer": _class(optimizer),
+            "learning_rate": float(rate) if isinstance(rate, (int, float)) else None,
+            "loss": loss if isinstance(loss, str) else None}
+
+
+def outputs(model, x) -> dict:
+    """What the model predicts for ``x``: the class of each image, the output shape and
+    whether every output is a probability distribution."""
+    import numpy as np
+
+    p = np.asarray(model.predict(x, batch_size=1000, verbose=0), dtype="float64")
+    return {"predicted": [int(c) for c in p.argmax(axis=-1)], "output_shape": list(p.shape[1:]),
+            "distribution": bool(np.all(p >= -1e-6) and np.allclose(p.sum(axis=-1), 1, atol=1e-3))}
+
+
+def probe(path, want: dict, x=None) -> dict:
+    """Load the model at ``path`` and return what ``want`` asks for (``setup``: its
+    compile settings; ``weights``: whether they are finite; ``x``: predictions)."""
+    import numpy as np
+
+    try:
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"no saved model {Path(path).name}: save it with "
+                                    "model.save(MODEL_PATH)")
+        inspect_archive(path, want["max_unpacked"])
+        model = load(path)
+    except Exception as exc:  # noqa: BLE001 - a bad file is the student's error
+        return {"error": f"the saved model could not be loaded: {type(exc).__name__}: {exc}",
+                "kind": "unreadable"}
+    result = {"network": describe(model)}
+    if want.get("setup"):
+        result["setup"] = training_setup(path)
+    if want.get("weights"):
+        result["finite_weights"] = bool(all(np.isfinite(w).all() for w in model.get_weights()))
+    if x is not None:
+        try:
+            result.update(outputs(model, x))
+        except Exception as exc:  # noqa: BLE001
+            return {**result, "error": f"the saved model failed on the images: "
+                                       f"{type(exc).__name__}: {exc}", "kind": "failed"}
+    return result
+
+
+def images(name: str, limit: int | None = None):
+    """The grader's image set ``name`` (``validation`` or ``heldout``), as it wrote it."""
+    import numpy as np
+
+    x = np.load(_HERE / "images" / f"{name}.npy", mmap_mode="r")
+    return np.asarray(x[:limit] if limit else x)
+
+
+def run(params: dict, path) -> dict:
+    """The probe as :mod:`grader.runner` calls it in the sandbox."""
+    with time_limit(params.get("timeout"), params.get("what", "the check")):
+        x = images(params["images"], params.get("limit")) if params.get("images") else None
+        return probe(path, params["want"], x)
