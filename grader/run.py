@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import select
 import shutil
 import signal
@@ -307,17 +308,20 @@ def _converse(process: _Process, setup: dict, remaining: list[Request],
         elif event.get("event") == "ready":
             break
     failed = set()
-    for index, request in enumerate(remaining):
+    for request in remaining:
         if (request.test, request.part) in failed or (request.test, "visible") in failed \
                 and request.part == "hidden":
             continue
-        if not process.send({"id": index, "target": request.target, "params": request.params}):
+        # An id the process cannot guess: no answer written before it was asked counts.
+        ident = secrets.token_hex(8)
+        process.pending.clear()
+        if not process.send({"id": ident, "target": request.target, "params": request.params}):
             return "ended", request
         while True:
             event, why = process.next_event()
             if event is None:
                 return why, request
-            if event.get("event") == "result" and event.get("id") == index:
+            if event.get("event") == "result" and event.get("id") == ident:
                 break
         result = event.get("data")
         done.append((request, result))

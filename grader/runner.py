@@ -167,13 +167,14 @@ def main(events_fd: int) -> None:
                              "that name (was it renamed, or did its cell fail?)"
                              + _defining_cell(target, setup["cells"], errors),
                     "kind": "missing"}
+        full_before = quota.reached()  # filled by a cell: not this check's doing
         if data is None:
             try:
                 data = probes.run(request["params"], obj)
                 json.dumps(data, allow_nan=True)
             except BaseException as exc:  # noqa: BLE001
                 data = failure(exc, target, quota)
-        which = quota.reached()
+        which = None if full_before else quota.reached()
         if which:
             data = {"error": f"{target} {quota.text(which)}", "kind": "quota", "type": "OSError"}
         emit(event="result", id=request["id"], data=data)

@@ -50,6 +50,7 @@ INSIDE = {"runtime": "/runtime", "snapshot": "/snapshot"}
 # The program bubblewrap starts: the copied grader modules first, then the working
 # directory (a notebook's own helper modules), as a kernel started there would see them.
 BOOT = "import sys; sys.path[:0] = [{runtime!r}, '']; from grader.boot import main; main(sys.argv)"
+DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
 # What of the machine's /etc the sandbox sees (when present).
 ETC_FILES = ("ld.so.cache", "localtime", "fonts")
 # What the boot needs to mount the tmpfs and drop privileges, and nothing more.
@@ -151,8 +152,15 @@ class Sandbox:
                 args += ["--symlink", os.readlink(top), top]
             elif os.path.isdir(top):
                 args += ["--ro-bind", top, top]
-        args += ["--proc", "/proc", "--dev", "/dev", "--dir", "/dev/shm", "--dir", "/tmp",
-                 "--dir", "/scratch"]
+        # /dev by hand (bwrap's --dev stops the boot's tmpfs mount in a user namespace):
+        # the harmless devices, read-only around them.
+        args += ["--proc", "/proc", "--tmpfs", "/dev"]
+        for device in DEVICES:
+            args += ["--dev-bind", f"/dev/{device}", f"/dev/{device}"]
+        for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
+                             ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
+            args += ["--symlink", target, f"/dev/{name}"]
+        args += ["--dir", "/dev/shm", "--remount-ro", "/dev", "--dir", "/tmp", "--dir", "/scratch"]
         python = sorted({os.path.realpath(p) for p in (sys.prefix, sys.base_prefix,
                                                         sys.exec_prefix, sys.base_exec_prefix)})
         python = [p for p in python if not any(p != q and p.startswith(q + "/") for q in python)]
@@ -197,8 +205,10 @@ class Sandbox:
 
     @staticmethod
     def _secrets() -> list[str]:
-        import dlcourse
-        found = [str(GRADER_DIR), str(Path(dlcourse.__file__).resolve().parent)]
+        import importlib.util
+        spec = importlib.util.find_spec("dlcourse")
+        found = [str(GRADER_DIR)] + [os.path.realpath(p) for p in
+                                     (spec.submodule_search_locations or []) if spec]
         data = os.environ.get("DLCOURSE_DATA_DIR")
         if data and os.path.isdir(data):
             found.append(os.path.realpath(data))
