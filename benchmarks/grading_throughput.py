@@ -127,31 +127,63 @@ def grade(submitted: Path, assignment: str, workers: int) -> dict:
             "per_submission": sorted(r["seconds"] for r in book.values())}
 
 
-def import_keras_seconds() -> dict:
-    """A bare `import keras`, in the sandbox and outside it (median of 3)."""
+def _process_seconds(cells: list[dict], kind: str, repeat: int = 5) -> list[tuple[float, float]]:
+    """(time the cell reported, the whole process) for ``repeat`` runs of ``cells``."""
     from grader import config
     from grader.run import run_submission
     from grader.sandbox import Sandbox, write_runtime
 
-    cells = [{"id": "import", "source": "import time\nt = time.perf_counter()\nimport keras\n"
+    times = []
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as tmp:
+            snapshot, runtime = Path(tmp, "snapshot"), write_runtime(Path(tmp, "runtime"))
+            snapshot.mkdir()
+            (snapshot / "schedules.ipynb").write_bytes(b"x" * 200_000)  # a notebook's size
+            sandbox = Sandbox(kind)
+            sandbox.write_etc(runtime)
+            for path in [Path(tmp), *Path(tmp).rglob("*")]:
+                path.chmod(0o755 if path.is_dir() else 0o644)
+            start = time.perf_counter()
+            run = run_submission(cells, [], "grader.probes", snapshot, runtime,
+                                 config.DEFAULT_LIMITS, sandbox=sandbox, scratch=Path(tmp, "run"))
+            process = time.perf_counter() - start
+            reported = run["cell_errors"][0]["error"].split(": ")[1] if run["cell_errors"] else "0"
+            times.append((float(reported), process))
+    return sorted(times, key=lambda t: t[1])
+
+
+def sandbox_seconds() -> dict:
+    """Per process, median of 5: a process that runs no code (the sandbox's own cost:
+    bubblewrap, the tmpfs with its quotas, the copy of the submission, dropping every
+    privilege) and a bare `import keras`, in the sandbox and outside it."""
+    empty = [{"id": "empty", "source": "pass"}]
+    keras = [{"id": "import", "source": "import time\nt = time.perf_counter()\nimport keras\n"
               "raise SystemExit(f'{time.perf_counter() - t:.2f}')"}]
     found = {}
     for kind in ("bwrap", "none"):
-        times = []
-        for _ in range(3):
-            with tempfile.TemporaryDirectory() as tmp:
-                work, runtime = Path(tmp, "work"), write_runtime(Path(tmp, "runtime"))
-                work.mkdir()
-                os.chmod(tmp, 0o755)
-                start = time.perf_counter()
-                run = run_submission(cells, [], "grader.probes", work, config.DEFAULT_LIMITS,
-                                     sandbox=Sandbox(kind), runtime=runtime)
-                process = time.perf_counter() - start
-                inside = float(run["cell_errors"][0]["error"].split(": ")[1])
-                times.append((inside, process))
-        times.sort()
-        found[kind] = times[1]
+        found[kind] = {"empty": _process_seconds(empty, kind)[2][1],
+                       "keras": _process_seconds(keras, kind, 3)[1]}
     return found
+
+
+def snapshot_seconds(n: int = 20) -> float:
+    """The grader's checked copy of one schedules submission (median of ``n``)."""
+    from grader import config
+    from grader.grade import required_files
+    from grader.snapshot import take
+
+    limits = config.ASSIGNMENTS["schedules"]["limits"]
+    times = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp, "submitted", "s", "schedules")
+        folder.mkdir(parents=True)
+        (folder / "schedules.ipynb").write_bytes(b"x" * 200_000)
+        for i in range(n):
+            start = time.perf_counter()
+            take(folder, Path(tmp, f"copy{i}"), required=required_files("schedules", limits),
+                 max_bytes=limits.submission_bytes, max_files=limits.submission_files)
+            times.append(time.perf_counter() - start)
+    return sorted(times)[n // 2]
 
 
 def main() -> None:
@@ -166,10 +198,12 @@ def main() -> None:
           f"{os.cpu_count()} CPUs, {psutil.virtual_memory().total / 2**30:.0f} GiB")
     print(f"# `python benchmarks/grading_throughput.py --schedules {args.schedules} "
           f"--models {args.models} --workers {args.workers}`\n")
-    imports = import_keras_seconds()
-    for kind, (inside, process) in imports.items():
-        print(f"- `import keras` in a submission's process, sandbox {kind}: {inside:.1f} s "
-              f"(the whole process: {process:.1f} s)")
+    print(f"- the grader's checked copy of a submission (grader/snapshot.py): "
+          f"{snapshot_seconds() * 1000:.1f} ms")
+    for kind, found in sandbox_seconds().items():
+        inside, process = found["keras"]
+        print(f"- sandbox {kind}: a process that runs no code {found['empty']:.2f} s; "
+              f"`import keras` in it {inside:.1f} s (the whole process: {process:.1f} s)")
     print("\n| assignment | submissions | workers | wall time | submissions/min | "
           "median per submission | peak memory |")
     print("|---|---|---|---|---|---|---|")

@@ -127,9 +127,9 @@ def _image_file(assignment: str, name: str) -> Path:
     def write(path):
         import numpy as np
 
-        from grader.checks.models import image_sets
+        from grader.checks.models import image_set
         with open(path, "wb") as f:
-            np.save(f, image_sets(assignment)[name][0])
+            np.save(f, image_set(assignment, name)[0])
     return _shared_file(f"{assignment}-{name}.npy", write)
 
 

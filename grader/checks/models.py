@@ -66,26 +66,28 @@ def probe_params(name: str, part: str) -> dict:
     return params
 
 
-def image_sets(assignment: str) -> dict:
-    """The grader's image sets of ``assignment`` with their labels: ``{name: (x, y)}``."""
+def image_set(assignment: str, name: str):
+    """One of the checks' image sets of ``assignment`` with its labels, ``(x, y)``:
+    ``validation`` (the notebook's own) or ``heldout`` (test images it never loads)."""
     from grader import data
 
-    return {"validation": data.training_data(assignment, graded_sizes=False)[1],
-            "heldout": data.heldout_data(assignment)}
+    if name == "validation":
+        return data.training_data(assignment, graded_sizes=False)[1]
+    return data.heldout_data(assignment)
 
 
 @functools.lru_cache(maxsize=None)
-def _sets(assignment: str) -> dict:
-    return image_sets(assignment)
+def _set(assignment: str, name: str):
+    return image_set(assignment, name)
 
 
 def images(assignment: str, name: str, limit: int | None = None):
-    x = _sets(assignment)[name][0]
+    x = _set(assignment, name)[0]
     return x[:limit] if limit else x
 
 
 def labels(assignment: str, name: str):
-    return _sets(assignment)[name][1]
+    return _set(assignment, name)[1]
 
 
 # --- the grader's side -----------------------------------------------------------------
