@@ -1,27 +1,46 @@
-"""Training throughput: steps per second of each chapter's model, the seeds' plain code
-against the options Keras and TensorFlow offer, measured side by side in one process.
+"""Training throughput of each chapter's model on each Keras backend (TensorFlow, JAX,
+PyTorch), the seeds' plain code against the course's training path, side by side in
+one run.
 
-    python benchmarks/training_throughput.py [--steps 200] [--repeats 5] [--models mnist,...]
+    python benchmarks/training_throughput.py [--backends tensorflow,jax,torch]
+        [--steps 200] [--repeats 3] [--rounds 3] [--models mnist,...]
 
-For each model and variant: build and compile the model, one warm-up epoch (tracing,
-compilation), then ``--repeats`` timed epochs of ``--steps`` steps each; the figure is
-the median steps per second, and the ratio is against "plain" (``model.fit`` on NumPy
-arrays, default settings: what the original notebooks do). The variants of a model take
-turns epoch by epoch, so machine noise hits them alike.
-Prints a Markdown table and the peak resident memory of the process.
+A backend is chosen when Keras is imported, so each one is measured in a process of its
+own (``KERAS_BACKEND``); the backends take turns, round after round, so that machine
+noise falls on all of them alike, and every figure is the median over the rounds. In
+each process, per model: build and compile, one warm-up epoch (tracing, compilation),
+then ``--repeats`` timed epochs of ``--steps`` steps per variant, the variants taking
+turns epoch by epoch:
+
+- "plain": ``model.fit`` on NumPy arrays with default settings, what the original
+  notebooks do;
+- "course path": ``dlcourse.training``'s own options (``steps_per_execution``).
+
+Also per process: ``import keras`` (seconds, in a fresh interpreter), the machine's fp32
+matmul peak (a 2048x2048 NumPy matmul, best of 5) and the process's peak resident
+memory. A step's arithmetic is counted as 3 x the forward pass's multiply-adds x 2 (the
+backward pass costs about twice the forward), so GFLOP/s and its fraction of the matmul
+peak say how much of the machine a model's training uses. A backend that is not
+installed is skipped (PyTorch: ``pip install torch==2.13.0``).
 """
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import json
 import os
 import platform
 import resource
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+BACKENDS = ("tensorflow", "jax", "torch")
+VARIANTS = ("plain", "course path")
 
 
 def builders():
@@ -45,22 +64,32 @@ def builders():
     }
 
 
-VARIANTS = {
-    # name: (compile options, use a tf.data pipeline); "course" = dlcourse.training's own
-    "plain": ({}, False),
-    "tf.data+prefetch": ({}, True),
-    "jit_compile": ({"jit_compile": True}, False),
-    "course path (steps_per_execution=32)": ("course", False),
-    "steps_per_execution=128": ({"steps_per_execution": 128}, False),
-    "jit+steps_per_execution=32": ({"jit_compile": True, "steps_per_execution": 32}, False),
-}
+def step_flops(model, batch: int) -> float:
+    """Multiply-adds of the Dense layers, x2 for FLOPs, x3 for forward and backward."""
+    total = 0
+    for layer in model.layers:
+        if type(layer).__name__ == "Dense":
+            kernel = layer.kernel.shape
+            total += int(kernel[0]) * int(kernel[1])
+    return 2 * 3 * total * batch
 
 
-def prepare(build, shape, batch, optimizer, options, use_dataset, steps):
+def matmul_gflops(n: int = 2048, repeat: int = 5) -> float:
+    import numpy as np
+
+    a = np.random.default_rng(0).random((n, n), dtype=np.float32)
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        a @ a
+        best = min(best, time.perf_counter() - start)
+    return 2 * n ** 3 / best / 1e9
+
+
+def prepare(build, shape, batch, optimizer, variant, steps):
     """A compiled model and its one-epoch training call, warmed up (traced, compiled)."""
     import keras
     import numpy as np
-    import tensorflow as tf
 
     from dlcourse.training import course_compile_options
 
@@ -69,67 +98,121 @@ def prepare(build, shape, batch, optimizer, options, use_dataset, steps):
     y = rng.integers(0, 10, steps * batch)
     keras.utils.set_random_seed(42)
     model = build()
-    if options == "course":
-        options = course_compile_options(callbacks=())
+    options = course_compile_options(callbacks=()) if variant == "course path" else {}
     model.compile(optimizer=optimizer(), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"], **options)
-    if use_dataset:
-        data = (tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=0)
-                .batch(batch).prefetch(tf.data.AUTOTUNE))
 
-        def epoch():
-            model.fit(data, epochs=1, verbose=0)
-    else:
-        def epoch():
-            model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
+    def epoch():
+        model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
     epoch()
-    return epoch
+    return epoch, step_flops(model, batch)
 
 
-def measure(spec, variants, steps, repeats) -> dict[str, float]:
-    """Median steps per second of each variant; the variants take turns epoch by epoch,
-    so that the machine's noise falls on all of them alike."""
-    build, shape, batch, optimizer = spec
-    epochs = {v: prepare(build, shape, batch, optimizer, *variants[v], steps) for v in variants}
-    rates: dict[str, list[float]] = {v: [] for v in variants}
-    for _ in range(repeats):
-        for v, epoch in epochs.items():
-            start = time.perf_counter()
-            epoch()
-            rates[v].append(steps / (time.perf_counter() - start))
-    return {v: statistics.median(r) for v, r in rates.items()}
+def child(steps: int, repeats: int, wanted: list[str] | None) -> dict:
+    """One backend's figures (this process imports Keras on it)."""
+    import keras
+
+    found = {"backend": keras.backend.backend(), "matmul_gflops": matmul_gflops(), "models": {}}
+    for name, (build, shape, batch, optimizer) in builders().items():
+        if wanted and not any(name.startswith(w) for w in wanted):
+            continue
+        epochs, flops = {}, 0
+        for variant in VARIANTS:
+            epochs[variant], flops = prepare(build, shape, batch, optimizer, variant, steps)
+        rates = {v: [] for v in VARIANTS}
+        for _ in range(repeats):
+            for variant, epoch in epochs.items():
+                start = time.perf_counter()
+                epoch()
+                rates[variant].append(steps / (time.perf_counter() - start))
+        found["models"][name] = {"batch": batch, "flops": flops,
+                                 **{v: statistics.median(r) for v, r in rates.items()}}
+    found["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10
+    return found
+
+
+def import_seconds(backend: str) -> float:
+    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import keras"], env=env, check=True,
+                   capture_output=True)
+    return time.perf_counter() - start
+
+
+def installed(backend: str) -> bool:
+    return importlib.util.find_spec(backend) is not None
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backends", default=",".join(BACKENDS))
     parser.add_argument("--steps", type=int, default=200)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--models", help="comma-separated prefixes of model names")
-    parser.add_argument("--variants", help="comma-separated variant names")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import tensorflow as tf
+    wanted = args.models.split(",") if args.models else None
+    if args.child:
+        print(json.dumps(child(args.steps, args.repeats, wanted)))
+        return
+    backends = [b for b in args.backends.split(",") if installed(b)]
+    runs: dict[str, list[dict]] = {b: [] for b in backends}
+    imports: dict[str, list[float]] = {b: [] for b in backends}
+    for _ in range(args.rounds):
+        for backend in backends:  # the backends take turns
+            imports[backend].append(import_seconds(backend))
+            env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
+            out = subprocess.run([sys.executable, __file__, "--child", backend,
+                                  "--steps", str(args.steps), "--repeats", str(args.repeats),
+                                  *(["--models", args.models] if args.models else [])],
+                                 env=env, check=True, capture_output=True, text=True).stdout
+            runs[backend].append(json.loads(out.strip().splitlines()[-1]))
+    report(backends, runs, imports, args)
 
-    models = builders()
-    if args.models:
-        wanted = args.models.split(",")
-        models = {k: v for k, v in models.items() if any(k.startswith(w) for w in wanted)}
-    variants = VARIANTS if not args.variants else {k: VARIANTS[k] for k in args.variants.split(",")}
+
+def _median(values):
+    return statistics.median(values)
+
+
+def versions() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    found = []
+    for package in ("keras", "tensorflow-cpu", "tensorflow", "jax", "torch"):
+        try:
+            found.append(f"{package} {version(package)}")
+        except PackageNotFoundError:
+            pass
+    return ", ".join(found)
+
+
+def report(backends, runs, imports, args) -> None:
+    peak = _median([r["matmul_gflops"] for b in backends for r in runs[b]])
     print(f"# Training throughput, {time.strftime('%Y-%m-%d')}, {platform.node()}: "
-          f"{os.cpu_count()} CPUs, TensorFlow {tf.__version__}, "
-          f"GPU: {bool(tf.config.list_physical_devices('GPU'))}")
-    print(f"# `python benchmarks/training_throughput.py --steps {args.steps} "
-          f"--repeats {args.repeats}`: median of {args.repeats} epochs of {args.steps} steps\n")
-    print("| model | batch | " + " | ".join(variants) + " |")
-    print("|---|---|" + "---|" * len(variants))
-    for name, (build, shape, batch, optimizer) in models.items():
-        rates = measure((build, shape, batch, optimizer), variants, args.steps, args.repeats)
-        base = rates.get("plain")
-        cells = [f"{r:.0f}/s" + (f" ({r / base:.2f}x)" if base and v != "plain" else "")
-                 for v, r in rates.items()]
-        print(f"| {name} | {batch} | " + " | ".join(cells) + " |", flush=True)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10
-    print(f"\npeak resident memory: {peak:.0f} MiB")
+          f"{os.cpu_count()} CPUs; {versions()}")
+    print(f"# `python benchmarks/training_throughput.py --backends {','.join(backends)} "
+          f"--steps {args.steps} --repeats {args.repeats} --rounds {args.rounds}`: median "
+          f"over {args.rounds} rounds of the median of {args.repeats} epochs of {args.steps} steps")
+    print(f"# fp32 matmul peak (2048x2048, NumPy): {peak:.0f} GFLOP/s\n")
+    base = {name: _median([r["models"][name]["plain"] for r in runs["tensorflow"]])
+            for name in runs["tensorflow"][0]["models"]} if "tensorflow" in runs else {}
+    print("| model | batch | backend | plain | course path | course path / TF plain | "
+          "GFLOP/s (course path) | of matmul peak |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name in runs[backends[0]][0]["models"]:
+        for backend in backends:
+            figures = [r["models"][name] for r in runs[backend]]
+            plain = _median([f["plain"] for f in figures])
+            course = _median([f["course path"] for f in figures])
+            gflops = course * figures[0]["flops"] / 1e9
+            ratio = f"{course / base[name]:.2f}x" if name in base else "-"
+            print(f"| {name} | {figures[0]['batch']} | {backend} | {plain:.0f}/s | "
+                  f"{course:.0f}/s | {ratio} | {gflops:.1f} | {gflops / peak:.0%} |")
+    print("\n| backend | `import keras` | peak resident memory |")
+    print("|---|---|---|")
+    for backend in backends:
+        print(f"| {backend} | {_median(imports[backend]):.1f} s | "
+              f"{max(r['peak_mib'] for r in runs[backend]):.0f} MiB |")
 
 
 if __name__ == "__main__":

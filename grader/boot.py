@@ -22,10 +22,11 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import re
 import shutil
 import sys
 
-MS_NOSUID, MS_NODEV, MS_BIND, MS_REC = 2, 4, 4096, 16384
+MS_NOSUID, MS_NODEV, MS_MOVE, MS_BIND, MS_REC = 2, 4, 8192, 4096, 16384
 PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 24, 38, 47, 4
 CAP_VERSION_3 = 0x20080522
 SCRATCH = "/scratch"
@@ -66,13 +67,43 @@ def make_scratch(quota_bytes: int, quota_files: int, uid: int | None) -> str:
         os.mkdir(path)
         os.chmod(path, 0o1777)
         if os.path.isdir(target):
-            _mount(path, target, None, MS_BIND | MS_REC, None)
+            _cover(path, target)
     if uid is not None:
         for folder, dirs, files in os.walk(work):
             os.chown(folder, uid, uid)
             for name in files:
                 os.chown(os.path.join(folder, name), uid, uid)
     return work
+
+
+def _mounts_under(folder: str) -> list[str]:
+    """The top-most mount points strictly inside ``folder`` (the Python installation
+    when it lives under /tmp, say), from /proc/self/mountinfo."""
+    points = []
+    for line in open("/proc/self/mountinfo"):
+        point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), line.split()[4])
+        if point.startswith(folder.rstrip("/") + "/"):
+            points.append(point)
+    return [p for p in points if not any(p != q and p.startswith(q + "/") for q in points)]
+
+
+def _cover(source: str, target: str) -> None:
+    """Bind ``source`` over ``target``, keeping the mounts that were inside ``target``
+    where they were (moved aside, then back onto folders made in ``source``)."""
+    kept = _mounts_under(target)
+    held = []
+    for i, point in enumerate(kept):
+        aside = os.path.join(SCRATCH, ".held", str(i))
+        os.makedirs(aside)
+        _mount(point, aside, None, MS_MOVE, None)
+        held.append((aside, point))
+    _mount(source, target, None, MS_BIND | MS_REC, None)
+    for aside, point in held:
+        os.makedirs(point, mode=0o755, exist_ok=True)
+        _mount(aside, point, None, MS_MOVE, None)
+        os.rmdir(aside)
+    if held:
+        os.rmdir(os.path.join(SCRATCH, ".held"))
 
 
 def drop_privileges(uid: int | None) -> None:
