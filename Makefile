@@ -1,6 +1,6 @@
 # The two commands of the README: `make book` builds the book, `make test` runs the
 # tests. Each one first installs what it needs into .venv (once; again when
-# requirements.txt or pyproject.toml change).
+# requirements.txt, pyproject.toml or the default backend change).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -11,11 +11,12 @@ PYTEST_ARGS ?=
 
 install: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt pyproject.toml dlcourse/backend.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m dlcourse.backend --install   # the course's Keras backend, for every process
 	touch $@
 
 book: $(STAMP)

@@ -91,6 +91,7 @@ def prepare(build, shape, batch, optimizer, variant, steps):
     import keras
     import numpy as np
 
+    from dlcourse.experiments.cifar10 import outputs_logits
     from dlcourse.training import course_compile_options
 
     rng = np.random.default_rng(0)
@@ -99,8 +100,8 @@ def prepare(build, shape, batch, optimizer, variant, steps):
     keras.utils.set_random_seed(42)
     model = build()
     options = course_compile_options(callbacks=()) if variant == "course path" else {}
-    model.compile(optimizer=optimizer(), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"], **options)
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=outputs_logits(model))
+    model.compile(optimizer=optimizer(), loss=loss, metrics=["accuracy"], **options)
 
     def epoch():
         model.fit(x, y, batch_size=batch, epochs=1, verbose=0)

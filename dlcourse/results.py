@@ -76,21 +76,18 @@ def hardware() -> str:
     except OSError:
         pass
     text = f"{cpu}, {os.cpu_count()} cores"
-    try:
-        import tensorflow as tf
-
-        gpus = tf.config.list_physical_devices("GPU")
-        if gpus:
-            text += f", {len(gpus)} GPU"
-    except ImportError:
-        pass
+    from dlcourse import backend
+    gpus = backend.accelerators()
+    if gpus:
+        text += f", {gpus} GPU"
     return text
 
 
 def versions() -> dict:
     import keras
     import numpy
-    import tensorflow as tf
 
-    return {"python": platform.python_version(), "tensorflow": tf.__version__,
-            "keras": keras.__version__, "numpy": numpy.__version__}
+    from dlcourse import backend
+    return {"python": platform.python_version(), "keras": keras.__version__,
+            "backend": backend.name(), backend.name(): backend.version(),
+            "numpy": numpy.__version__}

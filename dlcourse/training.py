@@ -50,8 +50,13 @@ def has_batch_hooks(callbacks) -> bool:
 
 
 def course_compile_options(callbacks=()) -> dict:
-    """The options the course's training path adds to ``model.compile``."""
-    return {} if has_batch_hooks(callbacks) else {"steps_per_execution": STEPS_PER_EXECUTION}
+    """The options the course's training path adds to ``model.compile`` (none on
+    PyTorch, whose trainer runs one batch per call)."""
+    import keras
+
+    if has_batch_hooks(callbacks) or keras.backend.backend() == "torch":
+        return {}
+    return {"steps_per_execution": STEPS_PER_EXECUTION}
 
 
 def _use_course_path(model, callbacks) -> None:
@@ -67,15 +72,18 @@ def _use_course_path(model, callbacks) -> None:
 
 
 def fit(model, x, y, settings: RunSettings, *, validation_data=None, callbacks=(),
-        epochs: int | None = None, verbose: int = 0) -> Run:
+        epochs: int | None = None, verbose: int = 0,
+        validation_batch_size: int | None = None) -> Run:
     """``model.fit`` with the profile's epochs and batch size, several batches per call
-    of the compiled step where no callback needs every batch; returns a :class:`Run`."""
+    of the compiled step where no callback needs every batch; returns a :class:`Run`.
+    ``validation_batch_size``: evaluate in bigger batches than training (on a CPU a
+    validation pass in batches of 32 can cost more than the training steps)."""
     callbacks = list(callbacks)
     _use_course_path(model, callbacks)
     start = time.perf_counter()
     history = model.fit(x, y, epochs=epochs or settings.epochs, batch_size=settings.batch_size,
                         validation_data=validation_data, callbacks=callbacks,
-                        verbose=verbose)
+                        validation_batch_size=validation_batch_size, verbose=verbose)
     return Run(history=history.history, seconds=time.perf_counter() - start, model=model)
 
 

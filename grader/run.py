@@ -161,6 +161,8 @@ def run_submission(cells: list[dict], tests: list[tuple[str, str, dict]], probes
     sandbox = sandbox or Sandbox()
     scratch = Path(scratch) if scratch else Path(tempfile.mkdtemp(prefix="run-"))
     env = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1",
+           # the grader's own backend (the course's default, or the instructor's choice)
+           **({"KERAS_BACKEND": os.environ["KERAS_BACKEND"]} if "KERAS_BACKEND" in os.environ else {}),
            **({"HOME": "/tmp", "MPLCONFIGDIR": "/tmp/matplotlib", "KERAS_HOME": "/tmp/keras",
                "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
               if sandbox.confined else {}),

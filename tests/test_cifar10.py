@@ -28,7 +28,8 @@ def test_elu_net_is_twenty_he_initialised_elu_layers_of_100():
     assert {layer.units for layer in hidden} == {100}
     assert {layer.activation.__name__ for layer in hidden} == {"elu"}
     assert {type(layer.kernel_initializer).__name__ for layer in hidden} == {"HeNormal"}
-    assert output.units == 10 and output.activation.__name__ == "softmax"
+    assert output.units == 10 and output.activation.__name__ == "linear"  # logits
+    assert cifar.outputs_logits(model) and not cifar.outputs_logits(cifar.elu_he_net(output="softmax"))
 
 
 def test_batchnorm_net_normalises_the_input_and_every_layer_before_its_activation():

@@ -64,15 +64,63 @@ def split(settings: RunSettings | None = None, *, standardize: bool = False):
 
 # ---------------------------------------------------------------------------- models
 
-def elu_he_net(depth: int = DEPTH, units: int = UNITS):
-    """(a): Flatten -> 20 x Dense(100, ELU, He normal) -> Dense(10, softmax)."""
+def elu_he_net(depth: int = DEPTH, units: int = UNITS, *, output: str = "logits"):
+    """(a): Flatten -> 20 x Dense(100, ELU, He normal) -> Dense(10), its logits (the loss
+    takes them with ``from_logits=True``; ``output="softmax"``: handson-ml2's softmax
+    output instead).
+
+    Fed raw 0-255 pixels, this network's first outputs are huge. The cross-entropy of a
+    softmax output is then computed exactly only on TensorFlow, where Keras quietly takes
+    the softmax's logits; JAX and PyTorch take the logarithm of the probabilities
+    clipped to 1e-7, which leaves nearly every sample without a gradient, and the network
+    never leaves 10 % (``benchmarks/softmax_loss_backends.py``, the chapter's numbers).
+    Logits and ``from_logits=True`` give the exact loss on every backend."""
     import keras
 
     layers = [keras.Input((32, 32, 3)), keras.layers.Flatten()]
     layers += [keras.layers.Dense(units, activation="elu", kernel_initializer="he_normal")
                for _ in range(depth)]
-    return keras.Sequential(layers + [keras.layers.Dense(10, activation="softmax")],
-                            name="elu_he")
+    last = keras.layers.Dense(10, activation="softmax" if output == "softmax" else None)
+    return keras.Sequential(layers + [last], name="elu_he" if output == "logits" else "elu_he_softmax")
+
+
+def outputs_logits(model) -> bool:
+    """Whether ``model``'s last layer gives logits (no activation) rather than
+    probabilities."""
+    activation = getattr(model.layers[-1], "activation", None)
+    return getattr(activation, "__name__", "") == "linear"
+
+
+def softmax_trap(n_images: int = 32, seed: int = 42, clip: float = 1e-7) -> dict:
+    """One SGD step of (a)'s network on its first training batch of raw pixels, built
+    twice from the same initial weights: with a softmax output and the probability loss,
+    and with logits and ``from_logits=True``. Per kind, the loss Keras reports and how
+    far the step moved the weights; besides, the exact cross-entropy (from the logits,
+    in float64) and the share of images whose true class gets a probability under
+    Keras's clip. Run it on each backend (``dlcourse.backend.call_on``): the chapter's
+    lesson on logits is the difference."""
+    import keras
+
+    (x, y), _ = split()
+    x, y = x[:n_images], y[:n_images]
+    found = {"backend": keras.backend.backend()}
+    for kind in ("softmax", "logits"):
+        seed_everything(seed)
+        model = elu_he_net(output=kind)
+        model.compile(optimizer=keras.optimizers.SGD(1e-3),
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=kind == "logits"))
+        before = [np.array(w) for w in model.get_weights()]
+        if kind == "logits":
+            logits = np.asarray(model.predict(x, verbose=0), "float64")
+        loss = float(model.train_on_batch(x, y))
+        moved = max(float(np.abs(a - b).max()) for a, b in zip(model.get_weights(), before))
+        found[kind] = {"loss": loss, "largest_weight_change": moved}
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_p = shifted[np.arange(len(y)), y] - np.log(np.exp(shifted).sum(axis=1))
+    found["exact_loss"] = float(-log_p.mean())
+    found["below_clip"] = float(np.mean(log_p < np.log(clip)))
+    found["clipped_loss_floor"] = float(-np.log(clip))
+    return found
 
 
 def batchnorm_net(depth: int = DEPTH, units: int = UNITS):
@@ -107,8 +155,12 @@ def selu_net(depth: int = DEPTH, units: int = UNITS, alpha_dropout: float = 0.0)
 
 
 def compiled(model, optimizer):
-    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    """``model`` compiled with the sparse cross-entropy, from its logits where it
+    outputs them."""
+    import keras
+
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=outputs_logits(model))
+    model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"])
     return model
 
 

@@ -144,14 +144,17 @@ def initial_gradients(activation: str, init: str, x, y, seed: int) -> list[float
     softmax layer) for one batch, before any update: how much signal reaches each layer
     to learn from. With ``seed`` these are the first weights :func:`train` starts from."""
     import keras
-    import tensorflow as tf
+    import numpy as np
+
+    from dlcourse.gradients import gradients
 
     seed_everything(seed)
     model = build(activation, init)
     kernels = [layer.kernel for layer in model.layers if isinstance(layer, keras.layers.Dense)]
-    with tf.GradientTape() as tape:
-        loss = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(y, model(x)))
-    return [float(tf.sqrt(tf.reduce_mean(tf.square(g)))) for g in tape.gradient(loss, kernels)]
+
+    def loss(outputs):
+        return keras.ops.mean(keras.losses.sparse_categorical_crossentropy(y, outputs))
+    return [float(np.sqrt(np.mean(np.square(g)))) for g in gradients(model, loss, x, kernels)]
 
 
 def train(activation: str, init: str, settings: RunSettings, seed: int) -> Run:

@@ -1,0 +1,77 @@
+"""The same experiments on each Keras backend: do they give the same results?
+
+    python benchmarks/backend_results.py [--backends tensorflow,jax,torch]
+        [--profile quick] [--out DIR] [ID_PREFIX ...]
+
+Runs ``python -m dlcourse.reproduce`` once per backend (``KERAS_BACKEND``), with the same
+code, data and seeds, each into its own records file ``DIR/<backend>.json`` (default: a
+temporary folder; give ``--out`` to keep them, ``--reuse`` to read them back without
+running), then prints one table: per experiment and metric, each backend's mean (and
+spread over seeds where there are several) and its run time. A backend that is not
+installed is skipped.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def run(backend: str, profile: str, out: Path, patterns: list[str]) -> float:
+    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "dlcourse.reproduce", "--profile", profile, "--force",
+                    "--output", str(out), *patterns], env=env, check=True, cwd=ROOT)
+    return time.perf_counter() - start
+
+
+def cell(record: dict | None) -> str:
+    if record is None:
+        return "-"
+    if len(record["values"]) > 1:
+        return f"{record['mean']:.4f} ± {record['std']:.4f} ({len(record['values'])})"
+    return f"{record['mean']:.4f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("patterns", nargs="*")
+    parser.add_argument("--backends", default="tensorflow,jax,torch")
+    parser.add_argument("--profile", default="quick", choices=("quick", "full"))
+    parser.add_argument("--out", help="keep the records files here")
+    parser.add_argument("--reuse", action="store_true", help="read --out's files, run nothing")
+    args = parser.parse_args()
+    backends = [b for b in args.backends.split(",") if importlib.util.find_spec(b)]
+    out = Path(args.out or tempfile.mkdtemp(prefix="backend-results-"))
+    out.mkdir(parents=True, exist_ok=True)
+    seconds = {}
+    for backend in backends:
+        if not args.reuse:
+            seconds[backend] = run(backend, args.profile, out / f"{backend}.json", args.patterns)
+    records = {b: json.loads((out / f"{b}.json").read_text()) for b in backends}
+    keys = sorted({(r["experiment"], r["metric"]) for rs in records.values() for r in rs
+                   if r["profile"] == args.profile})
+    print(f"# Results per backend, {args.profile} profile, {time.strftime('%Y-%m-%d')}: "
+          f"`python benchmarks/backend_results.py --profile {args.profile} "
+          f"--backends {','.join(backends)} {' '.join(args.patterns)}`\n")
+    print("| experiment | metric | " + " | ".join(backends) + " |")
+    print("|---|---|" + "---|" * len(backends))
+    for experiment, metric in keys:
+        found = {b: next((r for r in records[b] if (r["experiment"], r["metric"], r["profile"])
+                          == (experiment, metric, args.profile)), None) for b in backends}
+        print(f"| {experiment} | {metric} | " + " | ".join(cell(found[b]) for b in backends) + " |")
+    if seconds:
+        print("\n" + ", ".join(f"{b}: {s / 60:.1f} min" for b, s in seconds.items()))
+
+
+if __name__ == "__main__":
+    main()
