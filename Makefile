@@ -6,6 +6,13 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+# TensorFlow stays a supported backend: `make test` also runs the course's own code's
+# tests on it (the fast ones, and the short trainings marked training_smoke), after the whole suite on the
+# default backend (dlcourse/backend.py).
+TF_TESTS := tests/test_training.py tests/test_seeding.py tests/test_schedules.py \
+	tests/test_cifar10.py tests/test_initialization.py tests/test_regularization.py \
+	tests/test_datasets.py tests/test_results.py tests/test_profiles.py \
+	tests/test_phenomena.py
 
 .PHONY: book test install clean
 
@@ -24,6 +31,8 @@ book: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	KERAS_BACKEND=tensorflow $(BIN)/python -m pytest -m "not slow or training_smoke" \
+		-p no:cacheprovider $(TF_TESTS) $(PYTEST_ARGS)
 
 clean:
 	rm -rf _build

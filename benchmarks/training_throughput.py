@@ -18,7 +18,8 @@ turns epoch by epoch:
 
 Also per process: ``import keras`` (seconds, in a fresh interpreter), the machine's fp32
 matmul peak (a 2048x2048 NumPy matmul, best of 5) and the process's peak resident
-memory. A step's arithmetic is counted as 3 x the forward pass's multiply-adds x 2 (the
+memory; and per model NumPy's rate on that model's own matmul shapes (its ceiling at
+that batch size). A step's arithmetic is counted as 3 x the forward pass's multiply-adds x 2 (the
 backward pass costs about twice the forward), so GFLOP/s and its fraction of the matmul
 peak say how much of the machine a model's training uses. A backend that is not
 installed is skipped (PyTorch: ``pip install torch==2.13.0``).
@@ -86,6 +87,32 @@ def matmul_gflops(n: int = 2048, repeat: int = 5) -> float:
     return 2 * n ** 3 / best / 1e9
 
 
+def dense_shapes(model) -> list[tuple[int, int]]:
+    return [(int(layer.kernel.shape[0]), int(layer.kernel.shape[1])) for layer in model.layers
+            if type(layer).__name__ == "Dense"]
+
+
+def same_shape_gflops(shapes, batch: int, seconds: float = 1.0) -> float:
+    """NumPy's fp32 rate on one training step's own matmuls (per Dense layer: forward
+    x @ W, and backward x.T @ g and g @ W.T), nothing else: the ceiling for a model
+    whose step is those matmuls, at its batch size. Small matrices run far below the
+    2048x2048 peak, which is what limits the MLPs."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    mats = [(rng.random((batch, n_in), dtype=np.float32), rng.random((n_in, n_out), dtype=np.float32),
+             rng.random((batch, n_out), dtype=np.float32)) for n_in, n_out in shapes]
+    flops = sum(2 * 3 * batch * n_in * n_out for n_in, n_out in shapes)
+    steps, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        for x, w, g in mats:
+            x @ w
+            x.T @ g
+            g @ w.T
+        steps += 1
+    return steps * flops / (time.perf_counter() - start) / 1e9
+
+
 def prepare(build, shape, batch, optimizer, variant, steps):
     """A compiled model and its one-epoch training call, warmed up (traced, compiled)."""
     import keras
@@ -106,7 +133,7 @@ def prepare(build, shape, batch, optimizer, variant, steps):
     def epoch():
         model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
     epoch()
-    return epoch, step_flops(model, batch)
+    return epoch, step_flops(model, batch), dense_shapes(model)
 
 
 def child(steps: int, repeats: int, wanted: list[str] | None) -> dict:
@@ -117,9 +144,9 @@ def child(steps: int, repeats: int, wanted: list[str] | None) -> dict:
     for name, (build, shape, batch, optimizer) in builders().items():
         if wanted and not any(name.startswith(w) for w in wanted):
             continue
-        epochs, flops = {}, 0
+        epochs, flops, shapes = {}, 0, []
         for variant in VARIANTS:
-            epochs[variant], flops = prepare(build, shape, batch, optimizer, variant, steps)
+            epochs[variant], flops, shapes = prepare(build, shape, batch, optimizer, variant, steps)
         rates = {v: [] for v in VARIANTS}
         for _ in range(repeats):
             for variant, epoch in epochs.items():
@@ -127,6 +154,7 @@ def child(steps: int, repeats: int, wanted: list[str] | None) -> dict:
                 epoch()
                 rates[variant].append(steps / (time.perf_counter() - start))
         found["models"][name] = {"batch": batch, "flops": flops,
+                                 "same_shape_gflops": same_shape_gflops(shapes, batch),
                                  **{v: statistics.median(r) for v, r in rates.items()}}
     found["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10
     return found
@@ -198,8 +226,8 @@ def report(backends, runs, imports, args) -> None:
     base = {name: _median([r["models"][name]["plain"] for r in runs["tensorflow"]])
             for name in runs["tensorflow"][0]["models"]} if "tensorflow" in runs else {}
     print("| model | batch | backend | plain | course path | course path / TF plain | "
-          "GFLOP/s (course path) | of matmul peak |")
-    print("|---|---|---|---|---|---|---|---|")
+          "GFLOP/s (course path) | of matmul peak | of same-shape matmuls |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for name in runs[backends[0]][0]["models"]:
         for backend in backends:
             figures = [r["models"][name] for r in runs[backend]]
@@ -207,8 +235,10 @@ def report(backends, runs, imports, args) -> None:
             course = _median([f["course path"] for f in figures])
             gflops = course * figures[0]["flops"] / 1e9
             ratio = f"{course / base[name]:.2f}x" if name in base else "-"
+            same = _median([f["same_shape_gflops"] for f in figures])
             print(f"| {name} | {figures[0]['batch']} | {backend} | {plain:.0f}/s | "
-                  f"{course:.0f}/s | {ratio} | {gflops:.1f} | {gflops / peak:.0%} |")
+                  f"{course:.0f}/s | {ratio} | {gflops:.1f} | {gflops / peak:.0%} | "
+                  f"{gflops / same:.0%} (of {same:.0f}) |")
     print("\n| backend | `import keras` | peak resident memory |")
     print("|---|---|---|")
     for backend in backends:

@@ -146,3 +146,22 @@ class OneCycleScheduler(keras.callbacks.Callback):
         self.model.optimizer.learning_rate.assign(rate)
         self.rates.append(rate)
         self.iteration += 1
+
+
+def error_of_a_function_as_callback() -> str:
+    """What ``fit`` raises when a schedule function is passed in ``callbacks=`` instead of
+    being wrapped in ``LearningRateScheduler`` (a mistake copied from post to post); the
+    wording depends on the backend, which calls a different hook first."""
+    import keras
+    import numpy as np
+
+    from dlcourse.schedules import scheduler_exp
+
+    tiny = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    tiny.compile(optimizer="sgd", loss="mse")
+    try:
+        tiny.fit(np.zeros((8, 4)), np.zeros((8, 1)), epochs=1, callbacks=[scheduler_exp],
+                 verbose=0)
+    except Exception as error:  # noqa: BLE001 - the error is what is shown
+        return f"{type(error).__name__}: {error}"
+    return "no error"

@@ -13,6 +13,7 @@ pytestmark = pytest.mark.slow
 QUICK = Profile("quick")
 
 
+@pytest.mark.training_smoke
 def test_learning_rate_too_large_is_far_below_the_default():
     settings = QUICK.settings("mnist_lr")
     large = learning_rate.train(0.5, settings, 777).scores["test_accuracy"]
@@ -44,6 +45,7 @@ def test_exp_scheduler_divides_the_applied_rate_by_e_each_epoch():
     np.testing.assert_allclose(per_epoch, [0.01 * math.exp(-e) for e in range(3)], rtol=1e-5)
 
 
+@pytest.mark.training_smoke
 def test_one_cycle_run_rises_then_anneals_every_batch():
     settings = QUICK.settings("fashion_schedules", epochs=2)
     run = schedules.train("1cycle", settings, 42)

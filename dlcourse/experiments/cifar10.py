@@ -80,8 +80,16 @@ def elu_he_net(depth: int = DEPTH, units: int = UNITS, *, output: str = "logits"
     layers = [keras.Input((32, 32, 3)), keras.layers.Flatten()]
     layers += [keras.layers.Dense(units, activation="elu", kernel_initializer="he_normal")
                for _ in range(depth)]
-    last = keras.layers.Dense(10, activation="softmax" if output == "softmax" else None)
-    return keras.Sequential(layers + [last], name="elu_he" if output == "logits" else "elu_he_softmax")
+    return keras.Sequential(layers + [output_layer(output)], name="elu_he")
+
+
+def output_layer(output: str):
+    """The 10-class output layer: ``"logits"`` (no activation) or ``"softmax"``."""
+    import keras
+
+    if output not in ("logits", "softmax"):
+        raise ValueError(f"output is 'logits' or 'softmax', not {output!r}")
+    return keras.layers.Dense(10, activation="softmax" if output == "softmax" else None)
 
 
 def outputs_logits(model) -> bool:
@@ -123,7 +131,7 @@ def softmax_trap(n_images: int = 32, seed: int = 42, clip: float = 1e-7) -> dict
     return found
 
 
-def batchnorm_net(depth: int = DEPTH, units: int = UNITS):
+def batchnorm_net(depth: int = DEPTH, units: int = UNITS, *, output: str = "softmax"):
     """(c): as handson-ml2, BN after Flatten and between each Dense and its ELU (the Dense
     layers need no activation of their own, and BN's shift makes their bias redundant,
     but handson-ml2 keeps it, so we do)."""
@@ -134,8 +142,7 @@ def batchnorm_net(depth: int = DEPTH, units: int = UNITS):
     for _ in range(depth):
         layers += [keras.layers.Dense(units, kernel_initializer="he_normal"),
                    keras.layers.BatchNormalization(), keras.layers.Activation("elu")]
-    return keras.Sequential(layers + [keras.layers.Dense(10, activation="softmax")],
-                            name="batchnorm")
+    return keras.Sequential(layers + [output_layer(output)], name="batchnorm")
 
 
 def selu_net(depth: int = DEPTH, units: int = UNITS, alpha_dropout: float = 0.0):
