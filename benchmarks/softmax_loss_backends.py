@@ -18,7 +18,9 @@ Part 2 (``--cifar10-c [--output softmax|logits]``, the current backend): exercis
 (batch normalisation, Nadam 5e-4) on the full data, and per epoch the validation loss as
 Keras reports it, the same loss computed exactly (from the logits) and with the clipped
 probabilities, and the validation accuracy; which epoch early stopping on each loss
-would keep.
+would keep. ``--same-start NPZ``: both backends from the same initial weights and the
+same batch order. ``--course-run SEED``: (c) as the course trains it. ``--record
+book/results/backends.json`` keeps the run for the CIFAR-10 chapter.
 """
 from __future__ import annotations
 
@@ -127,6 +129,44 @@ def cifar10_c(epochs: int, output: str, same_start: str | None = None) -> dict:
             "val_accuracy_at_best": {k: rows[e - 1]["val_accuracy"] for k, e in best.items()}}
 
 
+def course_run(epochs: int, seed: int) -> dict:
+    """Exercise 8(c) as the course trains it (``cifar10.train_batchnorm``: the backend's
+    own seeding and shuffling, early stopping, the course's training path), at most
+    ``epochs`` epochs, and its history."""
+    import dataclasses
+
+    import keras
+
+    from dlcourse.experiments import cifar10
+    from dlcourse.profiles import Profile
+
+    settings = dataclasses.replace(Profile("full").settings("cifar10_deep"), epochs=epochs)
+    run = cifar10.train_batchnorm(settings, seed)
+    rows = [{"epoch": i + 1, "keras_val_loss": round(loss, 4),
+             "val_accuracy": round(run.history["val_accuracy"][i], 4),
+             "train_loss": round(run.history["loss"][i], 4)}
+            for i, loss in enumerate(run.history["val_loss"])]
+    best = min(rows, key=lambda r: r["keras_val_loss"])["epoch"]
+    return {"backend": keras.backend.backend(), "output": "softmax", "same_start": False,
+            "course_path": True, "seed": seed, "epochs": epochs, "rows": rows,
+            "best_epoch": {"keras_val_loss": best},
+            "val_accuracy_at_best": {"keras_val_loss": rows[best - 1]["val_accuracy"]}}
+
+
+def keep(path: Path, run: dict) -> None:
+    """Add ``run`` to the records file, replacing a run of the same kind."""
+    run.setdefault("course_path", False)
+    run.setdefault("order", "reshuffled every epoch")
+    key = ("backend", "output", "same_start", "course_path", "order", "seed")
+    runs = json.loads(path.read_text()) if path.exists() else []
+    for old in runs:
+        old.setdefault("course_path", False)
+        old.setdefault("order", "reshuffled every epoch")
+    runs = [r for r in runs if any(r.get(k) != run[k] for k in key)] + [run]
+    runs.sort(key=lambda r: tuple(str(r[k]) for k in key))
+    path.write_text(json.dumps(runs, indent=1) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backends", default="tensorflow,jax,torch")
@@ -134,11 +174,24 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--output", default="softmax", choices=("softmax", "logits"))
     parser.add_argument("--same-start", metavar="NPZ")
+    parser.add_argument("--course-run", type=int, metavar="SEED",
+                        help="(c) as the course trains it, this seed, at most --epochs")
+    parser.add_argument("--record", metavar="JSON", help="keep the run in this file "
+                        "(book/results/backends.json: the CIFAR-10 chapter reads it)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if args.course_run is not None:
+        result = course_run(args.epochs, args.course_run)
+        if args.record:
+            keep(Path(args.record), result)
+        print(json.dumps({k: v for k, v in result.items() if k != "rows"}))
+        return
     if args.cifar10_c:
         result = cifar10_c(args.epochs, args.output, args.same_start)
+        if args.record:
+            keep(Path(args.record), {**result, "same_start": bool(args.same_start),
+                                     "seed": 42, "epochs": args.epochs})
         print(json.dumps({k: v for k, v in result.items() if k != "rows"}))
         return
     if args.child:

@@ -14,7 +14,8 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-RESULTS_PATH = Path(__file__).resolve().parents[1] / "book" / "results" / "reproduction.json"
+RESULTS_DIR = Path(__file__).resolve().parents[1] / "book" / "results"
+RESULTS_PATH = RESULTS_DIR / "reproduction.json"
 FIELDS = ("experiment", "metric", "reference", "reference_source", "profile", "seeds", "values",
           "mean", "std", "epochs_run", "seconds", "date", "hardware", "versions")
 

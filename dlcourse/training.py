@@ -81,10 +81,37 @@ def fit(model, x, y, settings: RunSettings, *, validation_data=None, callbacks=(
     callbacks = list(callbacks)
     _use_course_path(model, callbacks)
     start = time.perf_counter()
-    history = model.fit(x, y, epochs=epochs or settings.epochs, batch_size=settings.batch_size,
+    data = {"x": x, "y": y, "batch_size": settings.batch_size}
+    if _repeats_the_first_order():
+        data = {"x": reshuffled_each_epoch(x, y, settings.batch_size)}
+    history = model.fit(**data, epochs=epochs or settings.epochs,
                         validation_data=validation_data, callbacks=callbacks,
                         validation_batch_size=validation_batch_size, verbose=verbose)
     return Run(history=history.history, seconds=time.perf_counter() - start, model=model)
+
+
+def _repeats_the_first_order() -> bool:
+    """Whether Keras's own ``fit(shuffle=True)`` would show the same order every epoch:
+    Keras 3 on TensorFlow does, once a global seed is set (``keras.utils.set_random_seed``,
+    which every seeded run of this course calls), as its shuffle is a seeded random op
+    inside a ``tf.data`` map that starts over with each epoch's iterator
+    (``benchmarks/shuffle_order.py``). Unseeded runs, and JAX and PyTorch, reshuffle."""
+    import keras
+
+    return keras.backend.backend() == "tensorflow"
+
+
+def reshuffled_each_epoch(x, y, batch_size: int):
+    """The TensorFlow dataset ``fit`` is meant to see: every epoch a new permutation of
+    the examples (seeded by the global seed, so a seeded run repeats), in batches."""
+    import tensorflow as tf
+
+    n = len(x)
+    x, y = tf.constant(x), tf.constant(y)
+    indices = tf.data.Dataset.range(n).shuffle(n, reshuffle_each_iteration=True)
+    return (indices.batch(batch_size)
+            .map(lambda i: (tf.gather(x, i), tf.gather(y, i)), num_parallel_calls=1)
+            .prefetch(2))
 
 
 def evaluate(model, x, y, batch_size: int = 1000) -> dict:

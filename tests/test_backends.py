@@ -160,3 +160,30 @@ def test_the_cross_entropy_of_a_softmax_output_per_backend(backend_name, root):
         assert softmax["loss"] == pytest.approx(found["clipped cross-entropy"], rel=1e-4)
         assert softmax["loss"] < 17 < logits["loss"]
         assert softmax["largest weight change"] < logits["largest weight change"] / 4
+
+
+ORDER = """
+import json, sys
+sys.path.insert(0, "benchmarks")
+from shuffle_order import orders
+print(json.dumps({"course": orders("dlcourse.seed_everything", True),
+                  "again": orders("dlcourse.seed_everything", True),
+                  "keras": orders("dlcourse.seed_everything", False)}))
+"""
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+def test_the_course_fit_draws_a_new_order_every_epoch_and_a_seed_repeats_it(backend_name, root):
+    """Keras's own fit on TensorFlow shows a seeded run the same order in every epoch
+    (benchmarks/shuffle_order.py); the course's fit reshuffles on every backend."""
+    found = json.loads(python(ORDER, backend_name, root))
+    epochs = found["course"]
+    assert epochs[0] != epochs[1] != epochs[2], "the course's fit must reshuffle every epoch"
+    assert found["again"] == epochs, "the same seed must give the same orders"
+    assert all(len(epoch) == 20 for epoch in epochs)
+    if backend_name == "tensorflow":
+        assert found["keras"][0] == found["keras"][1] == found["keras"][2], (
+            "Keras's fit on TensorFlow reshuffles a seeded run now: the workaround in "
+            "dlcourse.training.fit (_repeats_the_first_order) can go")
+    else:
+        assert found["keras"][0] != found["keras"][1]
