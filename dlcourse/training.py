@@ -83,7 +83,7 @@ def fit(model, x, y, settings: RunSettings, *, validation_data=None, callbacks=(
     start = time.perf_counter()
     data = {"x": x, "y": y, "batch_size": settings.batch_size}
     if _repeats_the_first_order():
-        data = {"x": reshuffled_each_epoch(x, y, settings.batch_size)}
+        data = {"x": reshuffled_each_epoch(x, y, settings.batch_size), "shuffle": False}
     history = model.fit(**data, epochs=epochs or settings.epochs,
                         validation_data=validation_data, callbacks=callbacks,
                         validation_batch_size=validation_batch_size, verbose=verbose)

@@ -108,7 +108,9 @@ model.compile(optimizer=keras.optimizers.RMSprop(1e-3), loss="sparse_categorical
 rng = np.random.default_rng(0)
 model.fit(rng.random((256, 784), dtype="float32"), rng.integers(0, 10, 256), epochs=1, verbose=0)
 model.save("model.keras")
-np.save("predicted.npy", model.predict(rng.random((64, 784), dtype="float32"), verbose=0))
+x = rng.random((64, 784), dtype="float32")
+np.save("x.npy", x)
+np.save("predicted.npy", model.predict(x, verbose=0))
 print("saved")
 """
 LOAD = """
@@ -116,9 +118,7 @@ import json, numpy as np
 from grader import model_probes
 from grader.checks.models import network_problems, setup_problems
 from grader.config import MODEL_ASSIGNMENTS
-rng = np.random.default_rng(0)
-rng.random((256, 784), dtype="float32")
-x = rng.random((64, 784), dtype="float32")
+x = np.load("x.npy")
 model = model_probes.load("model.keras")
 p = np.asarray(model.predict(x, verbose=0))
 found = model_probes.probe("model.keras", {"setup": True, "max_unpacked": 2**28}, x)
