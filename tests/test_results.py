@@ -96,3 +96,22 @@ def test_every_experiment_has_a_full_profile_record_with_its_seeds():
     for chapter in ("learning_rate", "optimizers"):
         assert all(len(full.settings(e.settings_key).seeds) >= 3 for e in load_all().values()
                    if e.chapter == chapter and e.settings_key in ("mnist_lr", "fashion_optimizers"))
+
+
+def test_the_runs_kept_per_backend_have_what_the_cifar10_chapter_reads():
+    """book/results/backends.json (benchmarks/softmax_loss_backends.py --record): every
+    run names how it was made and has its curves and its early-stopping epoch."""
+    import json
+
+    from dlcourse.results import RESULTS_DIR
+
+    runs = json.loads((RESULTS_DIR / "backends.json").read_text())
+    assert {r["order"].split()[0] for r in runs} >= {"repeated", "reshuffled"}
+    for run in runs:
+        for key in ("backend", "seed", "same_start", "course_path", "order"):
+            assert key in run, f"a kept run has no {key!r}: {sorted(run)}"
+        best = run["best_epoch"]["keras_val_loss"]
+        assert 1 <= best <= len(run["rows"])
+        assert run["val_accuracy_at_best"]["keras_val_loss"] == run["rows"][best - 1]["val_accuracy"]
+        assert [row["epoch"] for row in run["rows"]] == list(range(1, len(run["rows"]) + 1))
+        assert all({"val_accuracy", "train_loss", "keras_val_loss"} <= set(row) for row in run["rows"])
