@@ -196,6 +196,12 @@ class Restartable:
 
         self.seed = seed
         self.model = nadam_model(builder, SEARCH_RATES[0], seed, **kwargs)
+        # Build the loss and metrics now (an evaluation changes no weight): Keras on JAX
+        # builds them in the first fit from a peek at a training batch, which draws one
+        # more shuffle from NumPy, so the first run after a restart would see another
+        # order than every later one.
+        self.model.evaluate(np.zeros((1, *self.model.input_shape[1:]), "float32"),
+                            np.zeros((1,), "int64"), verbose=0)
         self.initial = snapshot_state(self.model)
 
     def restart(self, learning_rate: float):
