@@ -6,7 +6,8 @@
 Runs ``python -m dlcourse.reproduce`` once per backend (``KERAS_BACKEND``), with the same
 code, data and seeds, each into its own records file ``DIR/<backend>.json`` (default: a
 temporary folder; give ``--out`` to keep them, ``--reuse`` to read them back without
-running), then prints one table: per experiment and metric, each backend's mean (and
+running; ``--also LABEL=FILE`` adds a column from another records file, such as the
+book's recorded runs), then prints one table: per experiment and metric, each backend's mean (and
 spread over seeds where there are several) and its run time. A backend that is not
 installed is skipped.
 """
@@ -49,6 +50,8 @@ def main() -> None:
     parser.add_argument("--profile", default="quick", choices=("quick", "full"))
     parser.add_argument("--out", help="keep the records files here")
     parser.add_argument("--reuse", action="store_true", help="read --out's files, run nothing")
+    parser.add_argument("--also", action="append", default=[], metavar="LABEL=FILE",
+                        help="another records file, shown as a column")
     args = parser.parse_args()
     backends = [b for b in args.backends.split(",") if importlib.util.find_spec(b)]
     out = Path(args.out or tempfile.mkdtemp(prefix="backend-results-"))
@@ -58,19 +61,29 @@ def main() -> None:
         if not args.reuse:
             seconds[backend] = run(backend, args.profile, out / f"{backend}.json", args.patterns)
     records = {b: json.loads((out / f"{b}.json").read_text()) for b in backends}
-    keys = sorted({(r["experiment"], r["metric"]) for rs in records.values() for r in rs
+    wanted = lambda r: not args.patterns or r["experiment"].startswith(tuple(args.patterns))
+    for label, path in (item.split("=", 1) for item in args.also):
+        records[label] = [r for r in json.loads(Path(path).read_text()) if wanted(r)]
+    columns = list(records)
+    keys = sorted({(r["experiment"], r["metric"]) for b in backends for r in records[b]
                    if r["profile"] == args.profile})
     print(f"# Results per backend, {args.profile} profile, {time.strftime('%Y-%m-%d')}: "
           f"`python benchmarks/backend_results.py --profile {args.profile} "
           f"--backends {','.join(backends)} {' '.join(args.patterns)}`\n")
-    print("| experiment | metric | " + " | ".join(backends) + " |")
-    print("|---|---|" + "---|" * len(backends))
+    print("| experiment | metric | " + " | ".join(columns) + " |")
+    print("|---|---|" + "---|" * len(columns))
     for experiment, metric in keys:
-        found = {b: next((r for r in records[b] if (r["experiment"], r["metric"], r["profile"])
-                          == (experiment, metric, args.profile)), None) for b in backends}
-        print(f"| {experiment} | {metric} | " + " | ".join(cell(found[b]) for b in backends) + " |")
+        found = {c: next((r for r in records[c] if (r["experiment"], r["metric"], r["profile"])
+                          == (experiment, metric, args.profile)), None) for c in columns}
+        print(f"| {experiment} | {metric} | " + " | ".join(cell(found[c]) for c in columns) + " |")
+    print("\n| experiment | " + " | ".join(f"{c}: run time" for c in columns) + " |")
+    print("|---|" + "---|" * len(columns))
+    for experiment in sorted({e for e, _ in keys}):
+        times = [next((f"{r['seconds']:.0f} s" for r in records[c] if r["experiment"] == experiment
+                       and r["profile"] == args.profile), "-") for c in columns]
+        print(f"| {experiment} | " + " | ".join(times) + " |")
     if seconds:
-        print("\n" + ", ".join(f"{b}: {s / 60:.1f} min" for b, s in seconds.items()))
+        print("\nin all: " + ", ".join(f"{b}: {s / 60:.1f} min" for b, s in seconds.items()))
 
 
 if __name__ == "__main__":

@@ -1,14 +1,16 @@
 """Book build times: the quick profile from scratch, then a cached rebuild after an edit
 of one chapter's prose; and the full profile's cost, summed from the recorded runs.
 
-    python benchmarks/book_build.py [--chapter book/optimizers.md]
+    python benchmarks/book_build.py [--chapter book/optimizers.md] [--backends jax,tensorflow]
 
 The build runs on a copy of the repository's tracked files in a temporary folder (the
 working tree and its `_build/` are never touched), with the README's command,
 ``jupyter-book build -W --keep-going .``. The full profile is not rebuilt here (hours):
 its figure is the sum of the ``seconds`` of every full-profile record in
 ``book/results/reproduction.json``, which ``python -m dlcourse.reproduce --profile full``
-measured, per chapter.
+measured, per chapter. With ``--backends``, the scratch build runs once per Keras backend
+(``KERAS_BACKEND`` for every kernel), one after the other in one run, each on a fresh copy;
+the cached rebuild runs on the first.
 """
 from __future__ import annotations
 
@@ -28,11 +30,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def build(folder: Path) -> tuple[float, int]:
+def build(folder: Path, backend: str | None = None) -> tuple[float, int]:
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    env = {**os.environ, "DLCOURSE_PROFILE": "quick"}
+    if backend:
+        env["KERAS_BACKEND"] = backend
     start = time.perf_counter()
     proc = subprocess.run([str(jupyter_book), "build", "-W", "--keep-going", "."], cwd=folder,
-                          capture_output=True, text=True, env={**os.environ, "DLCOURSE_PROFILE": "quick"})
+                          capture_output=True, text=True, env=env)
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(proc.stdout[-3000:] + proc.stderr[-3000:])
@@ -74,22 +79,29 @@ def full_profile_seconds() -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chapter", default="book/optimizers.md")
+    parser.add_argument("--backends", help="comma-separated Keras backends, built in turn")
     args = parser.parse_args()
     print(f"# Book builds, {time.strftime('%Y-%m-%d')}, {platform.node()}: {os.cpu_count()} CPUs")
-    print("# `python benchmarks/book_build.py`\n")
+    print("# `python benchmarks/book_build.py" + (f" --backends {args.backends}" if args.backends else "") + "`\n")
+    backends = args.backends.split(",") if args.backends else [None]
     with tempfile.TemporaryDirectory(prefix="book-bench-") as tmp:
-        copy = Path(tmp) / "repo"
         files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
                                check=True).stdout.split()
-        for name in files:
-            (copy / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, copy / name)
-        scratch, peak = build(copy)
-        print(f"- quick profile, from scratch: {scratch:.0f} s ({scratch / 60:.1f} min); "
-              f"peak memory of one process: {peak / 2**10:.0f} MiB")
+        first = None
+        for backend in backends:
+            copy = Path(tmp) / (backend or "repo")
+            for name in files:
+                (copy / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(ROOT / name, copy / name)
+            scratch, peak = build(copy, backend)
+            first = first or (copy, backend, scratch)
+            on = f" on {backend}" if backend else ""
+            print(f"- quick profile{on}, from scratch: {scratch:.0f} s ({scratch / 60:.1f} min); "
+                  f"peak memory of one process: {peak / 2**10:.0f} MiB", flush=True)
+        copy, backend, scratch = first
         chapter = copy / args.chapter
         chapter.write_text(edit_prose(chapter.read_text()))
-        cached, _ = build(copy)
+        cached, _ = build(copy, backend)
         print(f"- rebuild after editing the prose of {args.chapter}: {cached:.1f} s "
               f"({scratch / cached:.0f}x faster than from scratch)")
     totals = full_profile_seconds()

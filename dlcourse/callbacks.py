@@ -58,13 +58,31 @@ class EpochTimer(keras.callbacks.Callback):
 
 class LearningRateRecorder(keras.callbacks.Callback):
     """Record, as each batch starts (after any schedule callback listed before it), the
-    rate the optimizer holds: the rate that batch really trains with."""
+    rate the optimizer holds: the rate that batch really trains with.
+
+    With a ``LearningRateSchedule`` the rate is a function of the optimizer's step
+    count, so the recorder keeps the step of each batch and evaluates the schedule once,
+    on all of them, when training ends: evaluated one step at a time outside a compiled
+    step, ``CosineDecayRestarts`` costs about 0.2 s a call on JAX (its ``ops.cond``
+    compiles anew each time), which made a 4-epoch run 25 times slower."""
 
     def on_train_begin(self, logs=None):
         self.rates: list[float] = []
+        self._steps: list[int] = []
+        rate = self.model.optimizer._learning_rate
+        self._schedule = rate if isinstance(rate, keras.optimizers.schedules.LearningRateSchedule) else None
 
     def on_train_batch_begin(self, batch, logs=None):
-        self.rates.append(float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)))
+        if self._schedule is not None:
+            self._steps.append(int(keras.ops.convert_to_numpy(self.model.optimizer.iterations)))
+        else:
+            self.rates.append(float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)))
+
+    def on_train_end(self, logs=None):
+        if self._schedule is not None and self._steps:
+            steps = np.asarray(self._steps, dtype="float32")
+            self.rates += [float(r) for r in keras.ops.convert_to_numpy(self._schedule(steps))]
+            self._steps = []
 
 
 class ExponentialLearningRate(keras.callbacks.Callback):

@@ -72,6 +72,23 @@ def test_per_batch_callbacks_keep_one_batch_per_call():
     assert len(set(recorder.rates)) > 30  # it changed batch by batch
 
 
+def test_the_recorder_reads_a_schedule_at_every_batch_s_step():
+    """With a schedule object the recorder keeps each batch's step and evaluates the
+    schedule once at the end (one eager call a batch cost 0.2 s on JAX); the rates are
+    still one per batch, each the schedule's rate at that batch's step."""
+    from dlcourse.schedules import cosine_decay_restarts
+
+    x, y = data()
+    keras.utils.set_random_seed(7)
+    m = mlp((8,), (16,))
+    schedule = keras.optimizers.schedules.CosineDecayRestarts(0.05, first_decay_steps=20)
+    m.compile(optimizer=keras.optimizers.SGD(schedule), loss="sparse_categorical_crossentropy")
+    recorder = LearningRateRecorder()
+    training.fit(m, x, y, SETTINGS, callbacks=[recorder])
+    expected = [cosine_decay_restarts(step, 0.05, 20) for step in range(3 * 25)]
+    np.testing.assert_allclose(recorder.rates, expected, rtol=1e-5, atol=1e-8)
+
+
 def test_a_later_fit_with_per_batch_callbacks_undoes_it():
     x, y = data()
     m = model()
