@@ -20,6 +20,7 @@ import numpy as np
 
 from dlcourse.datasets import load_data
 from dlcourse.experiments import Experiment, register
+from dlcourse.models import output_layer, outputs_logits
 from dlcourse.profiles import RunSettings
 from dlcourse.seeding import seed_everything
 from dlcourse.training import Run, evaluate, fit
@@ -81,22 +82,6 @@ def elu_he_net(depth: int = DEPTH, units: int = UNITS, *, output: str = "logits"
     layers += [keras.layers.Dense(units, activation="elu", kernel_initializer="he_normal")
                for _ in range(depth)]
     return keras.Sequential(layers + [output_layer(output)], name="elu_he")
-
-
-def output_layer(output: str):
-    """The 10-class output layer: ``"logits"`` (no activation) or ``"softmax"``."""
-    import keras
-
-    if output not in ("logits", "softmax"):
-        raise ValueError(f"output is 'logits' or 'softmax', not {output!r}")
-    return keras.layers.Dense(10, activation="softmax" if output == "softmax" else None)
-
-
-def outputs_logits(model) -> bool:
-    """Whether ``model``'s last layer gives logits (no activation) rather than
-    probabilities."""
-    activation = getattr(model.layers[-1], "activation", None)
-    return getattr(activation, "__name__", "") == "linear"
 
 
 def softmax_trap(n_images: int = 32, seed: int = 42, clip: float = 1e-7) -> dict:
