@@ -1,14 +1,15 @@
 """The same experiments on each Keras backend: do they give the same results?
 
     python benchmarks/backend_results.py [--backends tensorflow,jax,torch]
-        [--profile quick] [--out DIR] [ID_PREFIX ...]
+        [--profile quick] [--out DIR] [--seeds 1,2,3] [ID_PREFIX ...]
 
 Runs ``python -m dlcourse.reproduce`` once per backend (``KERAS_BACKEND``), with the same
 code, data and seeds, each into its own records file ``DIR/<backend>.json`` (default: a
 temporary folder; give ``--out`` to keep them, ``--reuse`` to read them back without
-running; ``--also LABEL=FILE`` adds a column from another records file, such as the
-book's recorded runs), then prints one table: per experiment and metric, each backend's mean (and
-spread over seeds where there are several) and its run time. A backend that is not
+running). ``--seeds`` replaces the profile's seeds, for a spread; ``--also LABEL=FILE``
+adds a column from another records file, such as the book's recorded runs. Prints one
+table, per experiment and metric: each backend's mean (± the spread over seeds where
+there are several), then each experiment's run time per backend. A backend that is not
 installed is skipped.
 """
 from __future__ import annotations
@@ -27,11 +28,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def run(backend: str, profile: str, out: Path, patterns: list[str]) -> float:
+def run(backend: str, profile: str, out: Path, patterns: list[str], seeds: str | None) -> float:
     env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "dlcourse.reproduce", "--profile", profile, "--force",
-                    "--output", str(out), *patterns], env=env, check=True, cwd=ROOT)
+                    "--output", str(out), *(["--seeds", seeds] if seeds else []), *patterns],
+                   env=env, check=True, cwd=ROOT)
     return time.perf_counter() - start
 
 
@@ -49,6 +51,7 @@ def main() -> None:
     parser.add_argument("--backends", default="tensorflow,jax,torch")
     parser.add_argument("--profile", default="quick", choices=("quick", "full"))
     parser.add_argument("--out", help="keep the records files here")
+    parser.add_argument("--seeds", help="comma-separated seeds instead of the profile's")
     parser.add_argument("--reuse", action="store_true", help="read --out's files, run nothing")
     parser.add_argument("--also", action="append", default=[], metavar="LABEL=FILE",
                         help="another records file, shown as a column")
@@ -59,7 +62,8 @@ def main() -> None:
     seconds = {}
     for backend in backends:
         if not args.reuse:
-            seconds[backend] = run(backend, args.profile, out / f"{backend}.json", args.patterns)
+            seconds[backend] = run(backend, args.profile, out / f"{backend}.json", args.patterns,
+                                   args.seeds)
     records = {b: json.loads((out / f"{b}.json").read_text()) for b in backends}
     wanted = lambda r: not args.patterns or r["experiment"].startswith(tuple(args.patterns))
     for label, path in (item.split("=", 1) for item in args.also):

@@ -54,7 +54,7 @@ def variants(name: str, build, shape, batch: int, optimizer, seconds: float) -> 
     import keras
     import numpy as np
 
-    from dlcourse.experiments.cifar10 import outputs_logits
+    from dlcourse.models import outputs_logits
     from dlcourse.training import course_compile_options
 
     rng = np.random.default_rng(0)

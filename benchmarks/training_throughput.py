@@ -118,7 +118,7 @@ def prepare(build, shape, batch, optimizer, variant, steps):
     import keras
     import numpy as np
 
-    from dlcourse.experiments.cifar10 import outputs_logits
+    from dlcourse.models import outputs_logits
     from dlcourse.training import course_compile_options
 
     rng = np.random.default_rng(0)

@@ -18,8 +18,8 @@ from dlcourse.references import reference
 from dlcourse.results import RESULTS_PATH, find_record, load_records, make_record, save_record
 
 
-def run_experiment(experiment, profile: Profile, path=RESULTS_PATH) -> list[dict]:
-    settings = profile.settings(experiment.settings_key)
+def run_experiment(experiment, profile: Profile, path=RESULTS_PATH, seeds=None) -> list[dict]:
+    settings = profile.settings(experiment.settings_key, **({"seeds": tuple(seeds)} if seeds else {}))
     per_seed, started = [], time.perf_counter()
     for seed in settings.seeds:
         result = experiment.run(settings, seed)
@@ -47,6 +47,8 @@ def main(argv=None) -> int:
     parser.add_argument("--force", action="store_true", help="re-run experiments already recorded")
     parser.add_argument("--list", action="store_true", help="list the experiment ids and stop")
     parser.add_argument("--output", default=str(RESULTS_PATH), help="the records file to update")
+    parser.add_argument("--seeds", type=lambda text: [int(s) for s in text.split(",")],
+                        help="comma-separated seeds instead of the profile's (for a spread)")
     args = parser.parse_args(argv)
 
     profile = Profile(args.profile)
@@ -61,7 +63,7 @@ def main(argv=None) -> int:
             print(f"{experiment.id}: recorded already, skipped (--force re-runs it)")
             continue
         print(f"{experiment.id} ({profile.name} profile):", flush=True)
-        run_experiment(experiment, profile, args.output)
+        run_experiment(experiment, profile, args.output, args.seeds)
     return 0
 
 
