@@ -115,3 +115,15 @@ def test_the_runs_kept_per_backend_have_what_the_cifar10_chapter_reads():
         assert run["val_accuracy_at_best"]["keras_val_loss"] == run["rows"][best - 1]["val_accuracy"]
         assert [row["epoch"] for row in run["rows"]] == list(range(1, len(run["rows"]) + 1))
         assert all({"val_accuracy", "train_loss", "keras_val_loss"} <= set(row) for row in run["rows"])
+
+
+def test_reproduce_records_the_seeds_it_is_given(tmp_path):
+    """``--seeds`` (a spread for a comparison between backends) replaces the profile's
+    seeds, and the record says which ran."""
+    from dlcourse import reproduce
+
+    out = tmp_path / "records.json"
+    assert reproduce.main(["--profile", "quick", "--seeds", "3,4", "--output", str(out),
+                           "mnist_rmsprop_lr_0.0001"]) == 0
+    record = find_record(load_records(out), "mnist_rmsprop_lr_0.0001", "test_accuracy", "quick")
+    assert record["seeds"] == [3, 4] and len(record["values"]) == 2, record
