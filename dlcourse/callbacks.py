@@ -80,9 +80,18 @@ class LearningRateRecorder(keras.callbacks.Callback):
 
     def on_train_end(self, logs=None):
         if self._schedule is not None and self._steps:
-            steps = np.asarray(self._steps, dtype="float32")
-            self.rates += [float(r) for r in keras.ops.convert_to_numpy(self._schedule(steps))]
+            self.rates += _evaluate(self._schedule, self._steps)
             self._steps = []
+
+
+def _evaluate(schedule, steps: list[int]) -> list[float]:
+    """``schedule`` at every step, in one call where the backend allows it (on PyTorch,
+    Keras 3.15's ``PiecewiseConstantDecay`` fails on an array of steps)."""
+    try:
+        rates = keras.ops.convert_to_numpy(schedule(np.asarray(steps, dtype="float32")))
+        return [float(r) for r in np.broadcast_to(rates, (len(steps),))]
+    except RuntimeError:
+        return [float(keras.ops.convert_to_numpy(schedule(step))) for step in steps]
 
 
 class ExponentialLearningRate(keras.callbacks.Callback):
