@@ -47,7 +47,7 @@ def rate(step, seconds: float, block=lambda out: None) -> float:
     return count / (time.perf_counter() - start)
 
 
-def variants(name: str, build, shape, batch: int, optimizer, seconds: float) -> dict:
+def variants(build, shape, batch: int, optimizer, seconds: float) -> dict:
     """Each variant as a zero-argument timer returning steps/s."""
     import jax
     import jax.numpy as jnp
@@ -148,7 +148,7 @@ def main() -> None:
     for name, (build, shape, batch, optimizer) in builders().items():
         if not any(name.startswith(w) for w in wanted):
             continue
-        timers, flops = variants(name, build, shape, batch, optimizer, args.seconds)
+        timers, flops = variants(build, shape, batch, optimizer, args.seconds)
         found = {label: [] for label in timers}
         for _ in range(args.rounds):
             for label, timer in timers.items():

@@ -63,8 +63,8 @@ class LearningRateRecorder(keras.callbacks.Callback):
     With a ``LearningRateSchedule`` the rate is a function of the optimizer's step
     count, so the recorder keeps the step of each batch and evaluates the schedule once,
     on all of them, when training ends: evaluated one step at a time outside a compiled
-    step, ``CosineDecayRestarts`` costs about 0.2 s a call on JAX (its ``ops.cond``
-    compiles anew each time), which made a 4-epoch run 25 times slower."""
+    step, ``CosineDecayRestarts`` costs 0.1-0.2 s a call on JAX (its ``ops.cond``
+    compiles anew each time; ``benchmarks/schedule_call_cost.py``)."""
 
     def on_train_begin(self, logs=None):
         self.rates: list[float] = []

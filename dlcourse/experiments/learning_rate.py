@@ -5,8 +5,8 @@ one-hot labels, categorical cross-entropy, batch 100, 30 epochs, seed 777. Here 
 output layer gives logits and the loss takes them (``from_logits=True``): the same
 model and the same loss, computed exactly on every backend. With a softmax output a rate
 of 0.1 or 0.5 saturates the softmax; TensorFlow still computes that loss from the
-logits, but on JAX the clipped probabilities stop the training (quick profile: 0.1 gave
-77 % on TensorFlow and 9 % on JAX, ``benchmarks/backend_results.py``).
+logits, but on JAX and PyTorch the clipped probabilities stop the training (the
+chapter's last section; ``benchmarks/backend_results.py``, BENCHMARKS.md section 2).
 """
 from __future__ import annotations
 
