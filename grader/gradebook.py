@@ -48,7 +48,8 @@ def locked(out: str | Path):
 
 def read(out: str | Path, assignment: str | None = None) -> tuple[str | None, dict[str, dict]]:
     """``(assignment, {student: record})`` of the gradebook in ``out`` (empty when there
-    is none, or it grades another assignment than ``assignment``)."""
+    is none, or it grades another assignment than ``assignment``), as :func:`write`
+    takes it back: what a rerun resumes from and what a merge joins."""
     from grader.grade import TestResult
 
     path = Path(out) / "gradebook.json"
@@ -61,8 +62,13 @@ def read(out: str | Path, assignment: str | None = None) -> tuple[str | None, di
         student: {"student": student, "digest": r.get("digest"),
                   "results": [TestResult(**t) for t in r["tests"]],
                   "cell_errors": r["cell_errors"], "notes": r.get("notes", []),
-                  "seconds": r["seconds"]}
+                  "seconds": r["seconds"], **_log(Path(out), student)}
         for student, r in book["students"].items()}
+
+
+def _log(out: Path, student: str) -> dict:
+    path = out / "log" / f"{student}.txt"
+    return {"log": path.read_text()} if path.is_file() else {}
 
 
 def write(graded: list[dict], out: str | Path, assignment: str) -> Path:
@@ -140,8 +146,5 @@ def merge(outs: list[str | Path], out: str | Path) -> dict:
             if student in graded:
                 raise ValueError(f"{student} is graded in two shards")
             graded[student] = record
-            log = Path(folder) / "log" / f"{student}.txt"
-            if log.is_file():
-                record["log"] = log.read_text()
     write([graded[s] for s in sorted(graded)], out, assignment)
     return json.loads((Path(out) / "gradebook.json").read_text())

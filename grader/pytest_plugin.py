@@ -26,24 +26,75 @@ from grader.grade import TestResult, required_files, judge, run_checks
 from grader.sandbox import Sandbox, SandboxError
 from grader.snapshot import SnapshotError, take
 
+# The run's gradebook (its state: what was graded, what failed, what a rerun skips).
+GRADEBOOK = pytest.StashKey["Gradebook"]()
+
+
+@dataclasses.dataclass(frozen=True)
+class Option:
+    """One option of the grader, declared once: pytest's (``--gradebook-out``) and, where
+    ``cli`` is set, ``python -m grader grade``'s (``cli``, with ``cli_kwargs``)."""
+
+    flag: str
+    help: str
+    cli: str | None = None
+    kwargs: dict = dataclasses.field(default_factory=dict)
+    cli_kwargs: dict = dataclasses.field(default_factory=dict)
+
+    @property
+    def dest(self) -> str:
+        return self.flag.lstrip("-").replace("-", "_")
+
+
+OPTIONS = (
+    Option("--assignment", "the assignment the notebooks belong to", cli="--assignment",
+           cli_kwargs={"required": True, "choices": sorted(grader_config.ASSIGNMENTS)}),
+    Option("--gradebook-out", "where to write gradebook.csv/.json and feedback/", cli="--out",
+           cli_kwargs={"required": True, "metavar": "DIR"}),
+    Option("--source", "the source notebook, whose locked cells are restored (default: "
+           "../source/<assignment>/ beside submitted/)", cli="--source"),
+    Option("--regrade", "grade again the submissions the gradebook already has",
+           cli="--regrade", kwargs={"action": "store_true"}),
+    Option("--sandbox", "confine student code with bubblewrap (default), or not at all "
+           "(only for code you trust)", cli="--sandbox",
+           kwargs={"default": "bwrap", "choices": ["bwrap", "none"]}),
+    Option("--timeout", "wall-clock limit of a submission's process, seconds (default: the "
+           "assignment's, see grader/config.py)", cli="--timeout", kwargs={"type": float}),
+    Option("--memory", "its memory limit, GiB (default: the assignment's)", cli="--memory",
+           kwargs={"type": float}),
+    Option("--shard", "grade only the K-th of N shares of the class (students in name "
+           "order, every N-th from the K-th), for a batch scheduler's array job; "
+           "`python -m grader merge` joins the shards' gradebooks", cli="--shard",
+           kwargs={"metavar": "K/N"}),
+)
+
 
 def pytest_addoption(parser):
     group = parser.getgroup("grader")
-    group.addoption("--assignment", help="the assignment the notebooks belong to")
-    group.addoption("--gradebook-out", help="where to write gradebook.csv/.json and feedback/")
-    group.addoption("--source", help="the source notebook, whose locked cells are restored")
-    group.addoption("--regrade", action="store_true",
-                    help="grade again the submissions the gradebook already has")
-    group.addoption("--sandbox", default="bwrap", choices=["bwrap", "none"],
-                    help="confine student code with bubblewrap (default), or not at all")
-    group.addoption("--timeout", type=float,
-                    help="wall-clock limit of a submission's process, seconds "
-                         "(default: the assignment's)")
-    group.addoption("--memory", type=float, help="its memory limit, GiB (default: the assignment's)")
-    group.addoption("--shard", type=parse_shard, default=(1, 1), metavar="K/N",
-                    help="grade only the K-th of N shares of the class (students in name "
-                         "order, every N-th from the K-th), for a batch scheduler's array job; "
-                         "`python -m grader merge` joins the shards' gradebooks")
+    for option in OPTIONS:
+        kwargs = dict(option.kwargs)
+        if option.dest == "shard":
+            kwargs.update(type=parse_shard, default=(1, 1))
+        group.addoption(option.flag, help=option.help, **kwargs)
+
+
+def add_cli_options(parser) -> None:
+    """The options of ``python -m grader grade``: the plugin's, under their CLI names."""
+    for option in OPTIONS:
+        if option.cli:
+            parser.add_argument(option.cli, dest=option.dest, help=option.help,
+                                **{**option.kwargs, **option.cli_kwargs})
+
+
+def plugin_args(args) -> list[str]:
+    """The plugin's options for the values ``args`` (from :func:`add_cli_options`)."""
+    out = []
+    for option in OPTIONS:
+        value = getattr(args, option.dest, None)
+        if value is None or value is False or (value == option.kwargs.get("default")):
+            continue
+        out += [option.flag] if value is True else [option.flag, str(value)]
+    return out
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -66,10 +117,34 @@ def pytest_configure(config):
         if writer:  # the workers' temporary folders go inside the controller's
             workspace.share_with_workers()
         workspace.interrupt_on_sigterm()
-        config.pluginmanager.register(Gradebook(config, writer=writer), "grader-gradebook")
+        book = config.stash[GRADEBOOK] = Gradebook(config, writer=writer)
+        config.pluginmanager.register(book, "grader-gradebook")
+
+
+def pytest_sessionstart(session):
+    """The grader's own needs, checked before any student is graded: a missing sandbox
+    or dataset is the instructor's problem to fix, never a student's lost points."""
+    assignment = session.config.getoption("assignment")
+    if not assignment or hasattr(session.config, "workerinput"):
+        return
+    try:
+        Sandbox(session.config.getoption("sandbox")).check()
+    except SandboxError as exc:
+        pytest.exit(f"cannot grade: {exc}", returncode=2)
+    if assignment in grader_config.MODEL_ASSIGNMENTS:
+        from dlcourse.datasets import DatasetError
+        from grader.data import heldout_data, training_data
+        try:
+            heldout_data(assignment), training_data(assignment)
+        except DatasetError as exc:
+            pytest.exit(f"cannot grade {assignment!r}: {exc}", returncode=2)
 
 
 def pytest_unconfigure(config):
+    book = config.stash.get(GRADEBOOK, None)
+    if book is not None:
+        config.pluginmanager.unregister(book)
+        del config.stash[GRADEBOOK]
     workspace.cleanup()
 
 
@@ -205,9 +280,8 @@ class Gradebook:
         self.tests = grader_config.ASSIGNMENTS[self.assignment]["tests"]
         self.graded: dict[str, dict] = {}
         self.failed: dict[str, str] = {}  # student -> the grader's own error
-        self.previous = {} if config.getoption("regrade") or not self.out else {
-            student: {**r, "results": {t.test: t for t in r["results"]}}
-            for student, r in gradebook.read(self.out, self.assignment)[1].items()}
+        self.previous = {} if config.getoption("regrade") or not self.out else \
+            gradebook.read(self.out, self.assignment)[1]
 
     def pytest_collection_modifyitems(self, session, config, items):
         shard = config.getoption("shard")
@@ -221,7 +295,8 @@ class Gradebook:
 
     def _finished(self, student: str, digest_: str) -> bool:
         entry = self.previous.get(student)
-        return bool(entry) and entry["digest"] == digest_ and set(entry["results"]) == set(self.tests)
+        return bool(entry) and entry["digest"] == digest_ and \
+            {r.test for r in entry["results"]} == set(self.tests)
 
     def pytest_runtest_logreport(self, report):
         props = dict(report.user_properties)

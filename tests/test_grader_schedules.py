@@ -7,6 +7,7 @@ generate_feedback (no hidden tests in the feedback)."""
 from __future__ import annotations
 
 import html
+import os
 import json
 import re
 import subprocess
@@ -302,3 +303,17 @@ def test_shards_merge_into_the_single_run_gradebook(tmp_path, grader_gradebook):
     assert sorted(p.name for p in (merged / "feedback").iterdir()) == [f"{s}.txt" for s in students]
     rows = (merged / "gradebook.csv").read_text().splitlines()
     assert rows == (grader_gradebook / "gradebook.csv").read_text().splitlines()
+
+
+def test_the_grader_stops_before_grading_when_its_data_are_missing(tmp_path):
+    """Checked once in pytest_sessionstart: no student is graded, no gradebook written."""
+    (tmp_path / "submitted" / "alice" / "learning_rate").mkdir(parents=True)
+    (tmp_path / "empty").mkdir()
+    proc = subprocess.run(
+        [sys.executable, "-m", "grader", "grade", str(tmp_path / "submitted"),
+         "--assignment", "learning_rate", "--out", str(tmp_path / "grades")],
+        capture_output=True, text=True, timeout=300,
+        env={**os.environ, "DLCOURSE_DATA_DIR": str(tmp_path / "empty"), "DLCOURSE_OFFLINE": "1"})
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "cannot grade 'learning_rate'" in proc.stderr and "mnist.npz" in proc.stderr
+    assert not (tmp_path / "grades").exists()
