@@ -23,9 +23,6 @@ from dlcourse import schedules as ref
 from grader import config, probes
 
 PARTS = ("visible", "hidden")
-FUNCTION_CHECKS = ("scheduler_exp", "exponential_decay_fn", "piecewise_constant_fn",
-                   "cosine_decay_restarts")
-CHECKS = FUNCTION_CHECKS + tuple(config.ONE_CYCLE_RUNS)
 
 
 def check(name: str, obj, part: str = "visible") -> None:
@@ -70,22 +67,88 @@ def _rule(name: str):
         schedule.__call__ = original
 
 
-# --- the student's side: what to call; grader.probes calls it ---------------------------
+# --- the checks, as objects: what to call, and the reference to compare with ----------
+
+class FunctionCheck:
+    """A function of the student's, called at ``calls[part]`` (argument tuples) and
+    compared with ``reference(calls) -> values``."""
+
+    kind = "calls"
+
+    def __init__(self, name: str, calls: dict[str, list], reference):
+        self.name, self._calls, self._reference = name, calls, reference
+
+    def calls(self, part: str) -> list[tuple]:
+        return [tuple(c) if isinstance(c, (list, tuple)) else (c,) for c in self._calls[part]]
+
+    def params(self, part: str) -> dict:
+        calls = self.calls(part)
+        return {"kind": "calls", "calls": [list(c) for c in calls],
+                "labels": [_call_text(self.name, c, part) for c in calls]}
+
+    def expected(self, part: str) -> list[float]:
+        return self._reference(self.calls(part))
+
+    def verify(self, part: str, data: dict) -> None:
+        got, want = data["values"], self.expected(part)
+        if _close(got, want):
+            return
+        bad = [i for i, (g, w) in enumerate(zip(got, want)) if not _close([g], [w])]
+        if part == "hidden":
+            raise AssertionError(f"{self.name} is wrong at further points the released tests "
+                                 "do not show")
+        call = _call_text(self.name, self.calls(part)[bad[0]], part)
+        raise AssertionError(f"{call} returned {got[bad[0]]!r}, expected {want[bad[0]]!r}")
+
+
+class CallbackCheck:
+    """A Keras callback class of the student's that sets the rate before every batch, run
+    in a real fit (``runs[part]``, see ``grader.config.ONE_CYCLE_RUNS``) and compared
+    batch by batch with the 1cycle reference."""
+
+    kind = "one_cycle"
+
+    def __init__(self, name: str, runs: dict[str, dict]):
+        self.name, self.runs = name, runs
+
+    def params(self, part: str) -> dict:
+        return {"kind": "one_cycle", "run": self.runs[part]}
+
+    def expected(self, part: str) -> list[float]:
+        run = self.runs[part]
+        cb = run["callback"]
+        batches = run["epochs"] * math.ceil(run["samples"] / run["batch_size"])
+        return [ref.one_cycle_rate(min(i, cb["iterations"]), **cb) for i in range(batches)]
+
+    def verify(self, part: str, data: dict) -> None:
+        _verify_one_cycle(self.name, part, data, self.expected(part), self.runs[part]["callback"])
+
+
+def _pointwise(fn):
+    return lambda calls: [fn(*args) for args in calls]
+
+
+CHECKS = {check.name: check for check in (
+    FunctionCheck("scheduler_exp", config.SCHEDULER_EXP_POINTS, _pointwise(ref.scheduler_exp)),
+    FunctionCheck("exponential_decay_fn", config.EXPONENTIAL_DECAY_EPOCHS,
+                  _pointwise(ref.exponential_decay(**config.EXPONENTIAL_DECAY))),
+    FunctionCheck("piecewise_constant_fn", config.PIECEWISE_CONSTANT_EPOCHS,
+                  _pointwise(ref.piecewise_constant(**config.PIECEWISE_CONSTANT))),
+    FunctionCheck("cosine_decay_restarts", config.COSINE_DECAY_RESTARTS_STEPS,
+                  lambda calls: _keras_cosine_decay_restarts([s for (s,) in calls])),
+    *(CallbackCheck(name, runs) for name, runs in config.ONE_CYCLE_RUNS.items()),
+)}
+
 
 def _call_text(name: str, args: tuple, part: str) -> str:
     return f"{name}({', '.join(map(repr, args))})" if part == "visible" else f"{name} (hidden tests)"
 
 
-def _calls(name: str, part: str) -> list[tuple]:
-    if name == "scheduler_exp":
-        return [tuple(p) for p in config.SCHEDULER_EXP_POINTS[part]]
-    if name == "exponential_decay_fn":
-        return [(e,) for e in config.EXPONENTIAL_DECAY_EPOCHS[part]]
-    if name == "piecewise_constant_fn":
-        return [(e,) for e in config.PIECEWISE_CONSTANT_EPOCHS[part]]
-    if name == "cosine_decay_restarts":
-        return [(s,) for s in config.COSINE_DECAY_RESTARTS_STEPS[part]]
-    raise KeyError(name)
+def _check(name: str):
+    try:
+        return CHECKS[name]
+    except KeyError:
+        raise KeyError(f"no check named {name!r}") from None
 
 
 def probe_params(name: str, part: str) -> dict:
@@ -94,14 +157,8 @@ def probe_params(name: str, part: str) -> dict:
     the 1cycle run, and the time limit. Plain data, no reference value."""
     if part not in PARTS:
         raise ValueError(f"part must be one of {PARTS}")
-    limit = {"timeout": config.CALL_TIMEOUT_S, "what": f"{name} ({part} tests)"}
-    if name in FUNCTION_CHECKS:
-        calls = _calls(name, part)
-        return {"kind": "calls", "calls": [list(c) for c in calls],
-                "labels": [_call_text(name, c, part) for c in calls], **limit}
-    if name in config.ONE_CYCLE_RUNS:
-        return {"kind": "one_cycle", "run": config.ONE_CYCLE_RUNS[name][part], **limit}
-    raise KeyError(f"no check named {name!r}")
+    return {**_check(name).params(part), "timeout": config.CALL_TIMEOUT_S,
+            "what": f"{name} ({part} tests)"}
 
 
 def probe(name: str, obj, part: str) -> dict:
@@ -116,22 +173,7 @@ def probe(name: str, obj, part: str) -> dict:
 
 def expected(name: str, part: str) -> list[float]:
     """The reference values of check ``name`` at the points of ``part``."""
-    if name == "scheduler_exp":
-        return [ref.scheduler_exp(e, lr) for e, lr in _calls(name, part)]
-    if name == "exponential_decay_fn":
-        fn = ref.exponential_decay(**config.EXPONENTIAL_DECAY)
-        return [fn(e) for (e,) in _calls(name, part)]
-    if name == "piecewise_constant_fn":
-        fn = ref.piecewise_constant(**config.PIECEWISE_CONSTANT)
-        return [fn(e) for (e,) in _calls(name, part)]
-    if name == "cosine_decay_restarts":
-        return _keras_cosine_decay_restarts([s for (s,) in _calls(name, part)])
-    if name in config.ONE_CYCLE_RUNS:
-        run = config.ONE_CYCLE_RUNS[name][part]
-        cb = run["callback"]
-        batches = run["epochs"] * math.ceil(run["samples"] / run["batch_size"])
-        return [ref.one_cycle_rate(min(i, cb["iterations"]), **cb) for i in range(batches)]
-    raise KeyError(name)
+    return _check(name).expected(part)
 
 
 def _keras_cosine_decay_restarts(steps: list[int]) -> list[float]:
@@ -156,21 +198,10 @@ def verify(name: str, part: str, data: dict) -> None:
     :func:`probe` matches the reference."""
     if "error" in data:  # the grader's runner puts the student's exception here
         raise AssertionError(data["error"])
-    want = expected(name, part)
-    if name in FUNCTION_CHECKS:
-        got = data["values"]
-        if _close(got, want):
-            return
-        bad = [i for i, (g, w) in enumerate(zip(got, want)) if not _close([g], [w])]
-        if part == "hidden":
-            raise AssertionError(f"{name} is wrong at further points the released tests "
-                                 "do not show")
-        call = _call_text(name, _calls(name, part)[bad[0]], part)
-        raise AssertionError(f"{call} returned {got[bad[0]]!r}, expected {want[bad[0]]!r}")
-    _verify_one_cycle(name, part, data, want)
+    _check(name).verify(part, data)
 
 
-def _verify_one_cycle(name: str, part: str, data: dict, want: list[float]) -> None:
+def _verify_one_cycle(name: str, part: str, data: dict, want: list[float], cb: dict) -> None:
     got, per_epoch = data["rates"], data["batches_per_epoch"]
     if len(got) != len(want):
         if part == "hidden":
@@ -184,7 +215,6 @@ def _verify_one_cycle(name: str, part: str, data: dict, want: list[float]) -> No
     epochs = [got[i:i + per_epoch] for i in range(0, len(got), per_epoch)]
     if len(got) > per_epoch and all(len(set(e)) == 1 for e in epochs):
         raise AssertionError("the rate changes only between epochs: 1cycle steps it every batch")
-    cb = config.ONE_CYCLE_RUNS[name][part]["callback"]
     iterations = cb["iterations"]
     last = cb.get("last_iterations") or iterations // 10 + 1
     half = (iterations - last) // 2
