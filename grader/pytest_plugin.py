@@ -30,16 +30,25 @@ from grader.snapshot import SnapshotError, take
 GRADEBOOK = pytest.StashKey["Gradebook"]()
 
 
+def parse_shard(text: str) -> tuple[int, int]:
+    k, _, n = text.partition("/")
+    if not (k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
+        raise ValueError(f"--shard takes K/N with 1 <= K <= N, not {text!r}")
+    return int(k), int(n)
+
+
 @dataclasses.dataclass(frozen=True)
 class Option:
-    """One option of the grader, declared once: pytest's (``--gradebook-out``) and, where
-    ``cli`` is set, ``python -m grader grade``'s (``cli``, with ``cli_kwargs``)."""
+    """One option of the grader, declared once: the plugin's ``flag`` (with ``kwargs``
+    and ``pytest_kwargs``), and ``python -m grader grade``'s ``cli`` (default: the same
+    flag; with ``kwargs`` and ``cli_kwargs``)."""
 
     flag: str
     help: str
     cli: str | None = None
     kwargs: dict = dataclasses.field(default_factory=dict)
     cli_kwargs: dict = dataclasses.field(default_factory=dict)
+    pytest_kwargs: dict = dataclasses.field(default_factory=dict)
 
     @property
     def dest(self) -> str:
@@ -47,43 +56,39 @@ class Option:
 
 
 OPTIONS = (
-    Option("--assignment", "the assignment the notebooks belong to", cli="--assignment",
+    Option("--assignment", "the assignment the notebooks belong to",
            cli_kwargs={"required": True, "choices": sorted(grader_config.ASSIGNMENTS)}),
     Option("--gradebook-out", "where to write gradebook.csv/.json and feedback/", cli="--out",
            cli_kwargs={"required": True, "metavar": "DIR"}),
     Option("--source", "the source notebook, whose locked cells are restored (default: "
-           "../source/<assignment>/ beside submitted/)", cli="--source"),
+           "../source/<assignment>/ beside submitted/)"),
     Option("--regrade", "grade again the submissions the gradebook already has",
-           cli="--regrade", kwargs={"action": "store_true"}),
+           kwargs={"action": "store_true"}),
     Option("--sandbox", "confine student code with bubblewrap (default), or not at all "
-           "(only for code you trust)", cli="--sandbox",
+           "(only for code you trust)",
            kwargs={"default": "bwrap", "choices": ["bwrap", "none"]}),
     Option("--timeout", "wall-clock limit of a submission's process, seconds (default: the "
-           "assignment's, see grader/config.py)", cli="--timeout", kwargs={"type": float}),
-    Option("--memory", "its memory limit, GiB (default: the assignment's)", cli="--memory",
+           "assignment's, see grader/config.py)", kwargs={"type": float}),
+    Option("--memory", "its memory limit, GiB (default: the assignment's)",
            kwargs={"type": float}),
     Option("--shard", "grade only the K-th of N shares of the class (students in name "
            "order, every N-th from the K-th), for a batch scheduler's array job; "
-           "`python -m grader merge` joins the shards' gradebooks", cli="--shard",
-           kwargs={"metavar": "K/N"}),
+           "`python -m grader merge` joins the shards' gradebooks",
+           kwargs={"metavar": "K/N"}, pytest_kwargs={"type": parse_shard, "default": (1, 1)}),
 )
 
 
 def pytest_addoption(parser):
     group = parser.getgroup("grader")
     for option in OPTIONS:
-        kwargs = dict(option.kwargs)
-        if option.dest == "shard":
-            kwargs.update(type=parse_shard, default=(1, 1))
-        group.addoption(option.flag, help=option.help, **kwargs)
+        group.addoption(option.flag, help=option.help, **option.kwargs, **option.pytest_kwargs)
 
 
 def add_cli_options(parser) -> None:
     """The options of ``python -m grader grade``: the plugin's, under their CLI names."""
     for option in OPTIONS:
-        if option.cli:
-            parser.add_argument(option.cli, dest=option.dest, help=option.help,
-                                **{**option.kwargs, **option.cli_kwargs})
+        parser.add_argument(option.cli or option.flag, dest=option.dest, help=option.help,
+                            **option.kwargs, **option.cli_kwargs)
 
 
 def plugin_args(args) -> list[str]:
@@ -95,13 +100,6 @@ def plugin_args(args) -> list[str]:
             continue
         out += [option.flag] if value is True else [option.flag, str(value)]
     return out
-
-
-def parse_shard(text: str) -> tuple[int, int]:
-    k, _, n = text.partition("/")
-    if not (k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
-        raise ValueError(f"--shard takes K/N with 1 <= K <= N, not {text!r}")
-    return int(k), int(n)
 
 
 def in_shard(student: str, students: list[str], shard: tuple[int, int]) -> bool:

@@ -73,8 +73,6 @@ class FunctionCheck:
     """A function of the student's, called at ``calls[part]`` (argument tuples) and
     compared with ``reference(calls) -> values``."""
 
-    kind = "calls"
-
     def __init__(self, name: str, calls: dict[str, list], reference):
         self.name, self._calls, self._reference = name, calls, reference
 
@@ -105,8 +103,6 @@ class CallbackCheck:
     """A Keras callback class of the student's that sets the rate before every batch, run
     in a real fit (``runs[part]``, see ``grader.config.ONE_CYCLE_RUNS``) and compared
     batch by batch with the 1cycle reference."""
-
-    kind = "one_cycle"
 
     def __init__(self, name: str, runs: dict[str, dict]):
         self.name, self.runs = name, runs
