@@ -81,12 +81,13 @@ def cifar10_c(epochs: int, output: str, same_start: str | None = None) -> dict:
     from dlcourse.experiments import cifar10
     from dlcourse.profiles import Profile
     from dlcourse.seeding import seed_everything
+    from dlcourse.training import compile_classifier
 
     settings = Profile("full").settings("cifar10_deep")
     (x_train, y_train), (x_valid, y_valid) = cifar10.split(settings)
     seed_everything(42)
     model = cifar10.batchnorm_net(output=output)
-    cifar10.compiled(model, keras.optimizers.Nadam(cifar10.BN_RATE))
+    compile_classifier(model, keras.optimizers.Nadam(cifar10.BN_RATE))
     last = model.layers[-1]
     hidden = keras.Model(model.inputs, last.input)
     rows = []

@@ -8,10 +8,9 @@ Every experiment reads its sizes from here, so no notebook keeps a second copy.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 PROFILE_ENV = "DLCOURSE_PROFILE"
-PROFILES = ("quick", "full")
 DEFAULT_PROFILE = "quick"
 
 
@@ -30,53 +29,62 @@ class RunSettings:
         return self.extra[key]
 
 
-# The original settings. Sources: the posts and notebooks each chapter cites.
-_FULL = {
+@dataclass(frozen=True)
+class Sizes:
+    """One settings key in both profiles, side by side."""
+
+    quick: RunSettings  # small slices and few epochs: the phenomenon, minutes on 2 cores
+    full: RunSettings   # the original settings, from the posts and notebooks cited
+
+
+PROFILES = tuple(f.name for f in fields(Sizes))
+
+SETTINGS = {
     # Chapter 1: RMSprop on MNIST with a learning rate of 0.5, 1e-6 and 1e-3.
-    "mnist_lr": RunSettings(epochs=30, batch_size=100, seeds=(777, 1, 2)),
-    "mnist_lr_sweep": RunSettings(epochs=30, batch_size=100, seeds=(777,)),
+    "mnist_lr": Sizes(
+        quick=RunSettings(epochs=3, batch_size=100, train_size=6000, test_size=2000,
+                          seeds=(777,)),
+        full=RunSettings(epochs=30, batch_size=100, seeds=(777, 1, 2))),
+    "mnist_lr_sweep": Sizes(
+        quick=RunSettings(epochs=2, batch_size=100, train_size=6000, test_size=2000,
+                          seeds=(777,)),
+        full=RunSettings(epochs=30, batch_size=100, seeds=(777,))),
     # Chapter 2: seven optimizers on Fashion-MNIST, 80/20 split, 5 epochs.
-    "fashion_optimizers": RunSettings(epochs=5, batch_size=32, seeds=(42, 1, 2)),
+    "fashion_optimizers": Sizes(
+        quick=RunSettings(epochs=3, batch_size=32, train_size=6000, test_size=2000,
+                          seeds=(42,)),
+        full=RunSettings(epochs=5, batch_size=32, seeds=(42, 1, 2))),
     # Chapter 3: schedules on Fashion-MNIST.
-    "fashion_schedules": RunSettings(epochs=25, batch_size=32, seeds=(42,)),
+    "fashion_schedules": Sizes(
+        quick=RunSettings(epochs=4, batch_size=32, train_size=6000, test_size=2000,
+                          seeds=(42,)),
+        full=RunSettings(epochs=25, batch_size=32, seeds=(42,))),
     # Chapter 4: initialisation; MNIST, SGD(0.01), batch 128: about the 2,000 iterations
     # of Saito's weight_init_compare (Deep Learning from Scratch, 6.2).
-    "init_training": RunSettings(epochs=5, batch_size=128, seeds=(42, 1, 2)),
+    "init_training": Sizes(
+        quick=RunSettings(epochs=3, batch_size=32, train_size=6000, test_size=2000,
+                          seeds=(42,)),
+        full=RunSettings(epochs=5, batch_size=128, seeds=(42, 1, 2))),
     # Chapter 5: regularisation, early stopping; 5,000 training images that a 2 x 300
     # MLP over-fits, validation on the last 10,000 images of the training split.
-    "regularization": RunSettings(epochs=100, batch_size=32, train_size=5000, seeds=(42,),
-                                  extra={"patience": 5}),
+    "regularization": Sizes(
+        quick=RunSettings(epochs=15, batch_size=32, train_size=1000, test_size=2000,
+                          seeds=(42,), extra={"patience": 3}),
+        full=RunSettings(epochs=100, batch_size=32, train_size=5000, seeds=(42,),
+                         extra={"patience": 5})),
     # Chapter 6: CIFAR-10, exercise 8 of Hands-On ML ch. 11 (validation: first 5,000).
-    "cifar10_deep": RunSettings(epochs=100, batch_size=32, seeds=(42,),
-                                extra={"patience": 20, "lr_search_epochs": 10,
-                                       "mc_samples": 10}),
-    "cifar10_1cycle": RunSettings(epochs=15, batch_size=128, seeds=(42,)),
+    # The quick slices keep the page's five 20-layer networks within about four minutes.
+    "cifar10_deep": Sizes(
+        quick=RunSettings(epochs=3, batch_size=32, train_size=3000, test_size=2000,
+                          seeds=(42,), extra={"patience": 2, "lr_search_epochs": 1,
+                                              "mc_samples": 10}),
+        full=RunSettings(epochs=100, batch_size=32, seeds=(42,),
+                         extra={"patience": 20, "lr_search_epochs": 10, "mc_samples": 10})),
+    "cifar10_1cycle": Sizes(
+        quick=RunSettings(epochs=5, batch_size=128, train_size=5000, test_size=2000,
+                          seeds=(42,)),
+        full=RunSettings(epochs=15, batch_size=128, seeds=(42,))),
 }
-
-# Small slices and few epochs: enough to show each phenomenon, minutes on 2 cores.
-_QUICK = {
-    "mnist_lr": RunSettings(epochs=3, batch_size=100, train_size=6000, test_size=2000,
-                            seeds=(777,)),
-    "mnist_lr_sweep": RunSettings(epochs=2, batch_size=100, train_size=6000, test_size=2000,
-                                  seeds=(777,)),
-    "fashion_optimizers": RunSettings(epochs=3, batch_size=32, train_size=6000,
-                                      test_size=2000, seeds=(42,)),
-    "fashion_schedules": RunSettings(epochs=4, batch_size=32, train_size=6000, test_size=2000,
-                                     seeds=(42,)),
-    "init_training": RunSettings(epochs=3, batch_size=32, train_size=6000, test_size=2000,
-                                 seeds=(42,)),
-    "regularization": RunSettings(epochs=15, batch_size=32, train_size=1000, test_size=2000,
-                                  seeds=(42,), extra={"patience": 3}),
-    # Chapter 6 traces five 20-layer networks (seconds each with Nadam); the slices keep
-    # the page within about four minutes on 2 cores.
-    "cifar10_deep": RunSettings(epochs=3, batch_size=32, train_size=3000, test_size=2000,
-                                seeds=(42,), extra={"patience": 2, "lr_search_epochs": 1,
-                                                    "mc_samples": 10}),
-    "cifar10_1cycle": RunSettings(epochs=5, batch_size=128, train_size=5000, test_size=2000,
-                                  seeds=(42,)),
-}
-
-_TABLES = {"quick": _QUICK, "full": _FULL}
 
 
 @dataclass(frozen=True)
@@ -92,12 +100,12 @@ class Profile:
 
     @property
     def experiments(self) -> tuple[str, ...]:
-        return tuple(_TABLES[self.name])
+        return tuple(SETTINGS)
 
     def settings(self, experiment: str, **overrides) -> RunSettings:
         """The settings of ``experiment`` in this profile, with optional overrides."""
         try:
-            found = _TABLES[self.name][experiment]
+            found = getattr(SETTINGS[experiment], self.name)
         except KeyError:
             raise KeyError(f"no experiment {experiment!r} in the {self.name} profile; known: "
                            f"{', '.join(self.experiments)}") from None

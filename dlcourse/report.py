@@ -1,7 +1,8 @@
 """Reference vs measured: the tables and inline numbers the chapters show.
 
 A chapter passes what its own build just measured; the full-profile numbers come from
-``book/results/reproduction.json`` and the published ones from :mod:`dlcourse.references`.
+``book/results/reproduction.json`` and the published ones from each experiment's
+declaration (:func:`dlcourse.experiments.declare`).
 """
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import math
 import re
 from pathlib import Path
 
-from dlcourse.references import REFERENCES
+from dlcourse.experiments import chapters, find, table
 from dlcourse.results import find_record, load_records
 
 
@@ -33,6 +34,12 @@ def verdict(record: dict | None, reference: float | None) -> str:
     return f"{'higher' if gap > 0 else 'lower'} by {abs(gap):.3f}"
 
 
+def references(experiment: str, metric: str) -> list[tuple[float, str]]:
+    """The published (value, source) pairs of a metric, the primary one first."""
+    declared = find(experiment)
+    return list(declared.references.get(metric, [])) if declared else []
+
+
 def rows(items, this_build: dict | None = None, records: list[dict] | None = None) -> list[dict]:
     """One row per ``(experiment, metric, label)`` of ``items``."""
     records = load_records() if records is None else records
@@ -40,7 +47,7 @@ def rows(items, this_build: dict | None = None, records: list[dict] | None = Non
     out = []
     for experiment, metric, label in items:
         record = find_record(records, experiment, metric, "full")
-        refs = REFERENCES.get((experiment, metric), [])
+        refs = references(experiment, metric)
         out.append({
             "label": label, "experiment": experiment, "metric": metric,
             "references": refs,
@@ -149,13 +156,8 @@ glue_full_cells()
 
 def table_items():
     """Every (chapter, experiment, metric, label) that a chapter's table shows."""
-    import importlib
-
-    from dlcourse.experiments import CHAPTERS
-
-    for chapter in CHAPTERS:
-        module = importlib.import_module(f"dlcourse.experiments.{chapter}")
-        for experiment, metric, label in module.TABLE:
+    for chapter in chapters():
+        for experiment, metric, label in table(chapter):
             yield chapter, experiment, metric, label
 
 
@@ -179,7 +181,7 @@ def glue_full_cells(records: list[dict] | None = None) -> None:
 def reproduction_page() -> str:
     lines = [_PAGE_HEAD.rstrip("\n")]
     for chapter, experiment, metric, label in table_items():
-        refs = REFERENCES.get((experiment, metric), [])
+        refs = references(experiment, metric)
         ref_text = "<br>".join(f"{v:.4f} ({src})" for v, src in refs) or "–"
         lines.append(
             f"| [{chapter.replace('_', ' ')}]({chapter}.md) | {label} | {metric} | {ref_text} | "

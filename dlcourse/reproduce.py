@@ -14,7 +14,6 @@ import time
 
 from dlcourse.experiments import load_all
 from dlcourse.profiles import Profile
-from dlcourse.references import reference
 from dlcourse.results import RESULTS_PATH, find_record, load_records, make_record, save_record
 
 
@@ -30,7 +29,7 @@ def run_experiment(experiment, profile: Profile, path=RESULTS_PATH, seeds=None) 
     seconds = time.perf_counter() - started
     records = []
     for metric in experiment.metrics:
-        value, source = reference(experiment.id, metric)
+        value, source = experiment.reference(metric)
         record = make_record(experiment.id, metric, [r[metric] for r in per_seed],
                              seeds=settings.seeds, profile=profile.name,
                              epochs_run=[r["epochs_run"] for r in per_seed], seconds=seconds,

@@ -5,7 +5,9 @@ import math
 import time
 from dataclasses import dataclass, field
 
+from dlcourse.models import outputs_logits
 from dlcourse.profiles import RunSettings
+from dlcourse.seeding import seed_everything
 
 
 @dataclass
@@ -117,3 +119,58 @@ def reshuffled_each_epoch(x, y, batch_size: int):
 def evaluate(model, x, y, batch_size: int = 1000) -> dict:
     """Loss and metrics on held-out data, as a dict (``loss``, ``accuracy``, ...)."""
     return model.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True)
+
+
+# ------------------------------------------------------- one classifier, start to end
+
+def compile_classifier(model, optimizer, *, loss=None, metrics=("accuracy",)):
+    """``model.compile``; the default loss is the sparse cross-entropy, taken from the
+    logits where the network outputs them (:func:`dlcourse.models.output_layer`)."""
+    import keras
+
+    if loss is None:
+        loss = keras.losses.SparseCategoricalCrossentropy(from_logits=outputs_logits(model))
+    model.compile(optimizer=optimizer, loss=loss, metrics=list(metrics))
+    return model
+
+
+def build_classifier(build, optimizer, seed: int, *, loss=None, metrics=("accuracy",)):
+    """Seed, then build, then compile: the seed must come first, as Keras draws an
+    initializer's own seed when the initializer is created, inside ``build()``."""
+    seed_everything(seed)
+    return compile_classifier(build(), optimizer, loss=loss, metrics=metrics)
+
+
+def last_epoch(*names: str):
+    """Scores read off the history's last epoch (``train_accuracy``: its ``accuracy``)."""
+    return lambda run, data: {name: run.last(name.removeprefix("train_")) for name in names}
+
+
+def evaluated(prefix: str = "val"):
+    """Scores of the final model (the restored one, after early stopping) evaluated on
+    the validation data: ``<prefix>_loss`` and ``<prefix>_accuracy``."""
+    def scores(run, data):
+        found = evaluate(run.model, *data[1])
+        return {f"{prefix}_loss": found["loss"], f"{prefix}_accuracy": found["accuracy"]}
+    return scores
+
+
+def train_classifier(model, data, settings: RunSettings, seed: int | None = None, *,
+                     optimizer=None, loss=None, metrics=("accuracy",), callbacks=(),
+                     scores=last_epoch("val_loss", "val_accuracy"), epochs: int | None = None,
+                     validation_batch_size: int | None = None) -> Run:
+    """Seed, build, compile, fit and score one classifier: every chapter's training run.
+
+    ``model``: a function that builds the network, which :func:`build_classifier`
+    seeds, builds and compiles with ``optimizer``, ``loss`` and ``metrics``; or, with no
+    ``optimizer``, a network compiled (and seeded) already. ``data``: ``((x_train,
+    y_train), validation_data)``. ``scores(run, data)``: the run's final scores
+    (:func:`last_epoch`, :func:`evaluated`). The rest goes to :func:`fit`.
+    """
+    if optimizer is not None:
+        model = build_classifier(model, optimizer, seed, loss=loss, metrics=metrics)
+    (x_train, y_train), validation = data
+    run = fit(model, x_train, y_train, settings, validation_data=validation,
+              callbacks=callbacks, epochs=epochs, validation_batch_size=validation_batch_size)
+    run.scores = scores(run, data)
+    return run

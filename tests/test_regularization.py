@@ -13,7 +13,7 @@ QUICK = Profile("quick")
 
 def test_each_variant_is_a_registered_experiment():
     ids = {e.id for e in REGISTRY.values() if e.chapter == "regularization"}
-    assert ids == {"reg_baseline", "reg_l2", "reg_l1", "reg_dropout", "reg_early_stopping"}
+    assert ids == {reg_exp.experiment_id(name) for name in reg_exp.NAMES}
     for experiment_id in ids:
         experiment = REGISTRY[experiment_id]
         assert experiment.settings_key == "regularization"

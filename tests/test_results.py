@@ -53,12 +53,16 @@ def test_verdict_compares_with_the_spread(values, expected):
 
 
 def test_table_shows_reference_full_and_this_build():
-    records = [_record()]
-    table = report.markdown_table([("fashion_adam", "val_accuracy", "Adam")],
-                                  {("fashion_adam", "val_accuracy"): 0.8123}, records=records)
+    _, experiment, metric, label = next(item for item in report.table_items()
+                                        if report.references(*item[1:3]))
+    (value, source), *_ = report.references(experiment, metric)
+    records = [_record(experiment=experiment, metric=metric,
+                       values=[value - 0.01, value, value + 0.01])]
+    table = report.markdown_table([(experiment, metric, label)],
+                                  {(experiment, metric): 0.8123}, records=records)
     row = table.splitlines()[-1]
-    assert "0.8782 (the original post" in row
-    assert "0.8700 ± 0.0100 (n=3)" in row and "0.8123" in row and "agrees" in row
+    assert row.startswith(f"| {label} | {metric} | {value:.4f} ({source})")
+    assert f"{value:.4f} ± 0.0100 (n=3)" in row and "0.8123" in row and "agrees" in row
 
 
 def test_reproduction_page_is_up_to_date():
@@ -67,11 +71,37 @@ def test_reproduction_page_is_up_to_date():
 
 
 def test_reproduction_page_lists_every_reference_number():
-    shown = {(experiment, metric) for _, experiment, metric, _ in report.table_items()}
-    from dlcourse.references import REFERENCES
+    from dlcourse.experiments import load_all
 
-    missing = [key for key in REFERENCES if key not in shown]
-    assert not missing, f"reference numbers no chapter shows: {missing}"
+    shown = {(experiment, metric) for _, experiment, metric, _ in report.table_items()}
+    declared = {(e.id, metric) for e in load_all().values() for metric in e.references}
+    assert declared and not declared - shown, f"references no chapter shows: {declared - shown}"
+    page = report.reproduction_page()
+    for e in load_all().values():
+        for value, source in (ref for refs in e.references.values() for ref in refs):
+            assert f"{value:.4f} ({source})" in page, (e.id, value)
+
+
+def test_the_chapters_are_the_toc_pages_that_have_experiments():
+    import yaml
+
+    from dlcourse.experiments import TOC, chapters, load_all
+
+    toc = yaml.safe_load(TOC.read_text())
+    pages = [entry["file"].removeprefix("book/") for entry in toc["chapters"]]
+    assert list(chapters()) == [page for page in pages if page in chapters()]
+    assert set(chapters()) == {e.chapter for e in load_all().values()}
+
+
+def test_an_experiment_shows_only_what_it_records_and_references_only_what_it_shows():
+    from dlcourse.experiments import Experiment
+
+    with pytest.raises(ValueError, match="must be shown"):
+        Experiment(id="x", label="x", settings_key="mnist_lr", run=None, metrics=("a",),
+                   shown=("a",), chapter="c", references={"b": [(1.0, "somewhere")]})
+    with pytest.raises(ValueError, match="recorded"):
+        Experiment(id="x", label="x", settings_key="mnist_lr", run=None, metrics=("a",),
+                   shown=("b",), chapter="c")
 
 
 def test_every_experiment_has_a_full_profile_record_with_its_seeds():
@@ -122,8 +152,10 @@ def test_reproduce_records_the_seeds_it_is_given(tmp_path):
     seeds, and the record says which ran."""
     from dlcourse import reproduce
 
-    out = tmp_path / "records.json"
+    from dlcourse.experiments.learning_rate import experiment_id
+
+    out, experiment = tmp_path / "records.json", experiment_id(1e-4)  # seconds, one id
     assert reproduce.main(["--profile", "quick", "--seeds", "3,4", "--output", str(out),
-                           "mnist_rmsprop_lr_0.0001"]) == 0
-    record = find_record(load_records(out), "mnist_rmsprop_lr_0.0001", "test_accuracy", "quick")
+                           experiment]) == 0
+    record = find_record(load_records(out), experiment, "test_accuracy", "quick")
     assert record["seeds"] == [3, 4] and len(record["values"]) == 2, record

@@ -106,3 +106,34 @@ def test_a_chapters_own_setting_is_kept(options):
     m.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", **options)
     training.fit(m, x, y, SETTINGS, epochs=1)
     assert m.steps_per_execution == 4
+
+
+def test_train_classifier_is_the_seed_build_compile_fit_score_sequence():
+    """The same numbers as the sequence written out (seed before the build, whose
+    initializers draw their seeds), and the scores its ``scores`` names."""
+    from dlcourse.seeding import seed_everything
+
+    x, y = data()
+    validation = (x[:50], y[:50])
+    run = training.train_classifier(lambda: mlp((8,), (16,)), ((x, y), validation), SETTINGS,
+                                    7, optimizer=keras.optimizers.SGD(0.05),
+                                    scores=training.last_epoch("train_accuracy", "val_loss"))
+    seed_everything(7)
+    by_hand = mlp((8,), (16,))
+    by_hand.compile(optimizer=keras.optimizers.SGD(0.05), metrics=["accuracy"],
+                    loss="sparse_categorical_crossentropy")
+    history = training.fit(by_hand, x, y, SETTINGS, validation_data=validation).history
+    assert run.history == history
+    assert run.scores == {"train_accuracy": history["accuracy"][-1],
+                          "val_loss": history["val_loss"][-1]}
+    evaluated = training.evaluated("test")(run, ((x, y), validation))
+    assert evaluated == pytest.approx({"test_loss": history["val_loss"][-1],
+                                       "test_accuracy": history["val_accuracy"][-1]}, rel=1e-5)
+    again = training.train_classifier(run.model, ((x, y), validation), SETTINGS, epochs=1)
+    assert again.epochs_run == 1 and set(again.scores) == {"val_loss", "val_accuracy"}
+
+
+def test_the_default_loss_follows_the_output_layer():
+    for output in ("softmax", "logits"):
+        model = training.compile_classifier(mlp((8,), (4,), output=output), "sgd")
+        assert model.loss.get_config()["from_logits"] == (output == "logits")

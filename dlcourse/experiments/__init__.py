@@ -1,47 +1,93 @@
-"""The experiments of the book, one module per chapter.
+"""The experiments of the book, one module per chapter, each declared once.
 
-Each experiment id names one training configuration; :data:`REGISTRY` maps it to a
-function ``run(settings, seed) -> {metric: value, ..., "epochs_run": n}`` so that
-``python -m dlcourse.reproduce`` can record it for the reproduction table, while the
-chapters call the same functions to show their curves.
+:func:`declare` registers an experiment id with everything derived from it: the
+``run(settings, seed)`` that ``python -m dlcourse.reproduce`` records, the rows of its
+chapter's table (:func:`table`) and of the reproduction page, and its published
+references. The chapters call the same train functions to show their curves.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import importlib
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Callable
+
+TOC = Path(__file__).resolve().parents[2] / "_toc.yml"
 
 
 @dataclass(frozen=True)
 class Experiment:
     id: str
-    settings_key: str        # the entry of dlcourse.profiles that sizes it
-    run: Callable            # run(settings, seed) -> dict of metric values and epochs_run
-    metrics: tuple[str, ...]  # the metrics recorded for the table
+    label: str               # its name in the chapter's table
+    settings_key: str        # the entry of dlcourse.profiles.SETTINGS that sizes it
+    run: Callable            # run(settings, seed) -> {metric: value, ..., "epochs_run": n}
+    metrics: tuple[str, ...]  # recorded by reproduce; the last one tells a run is recorded
+    shown: tuple[str, ...]    # the metrics its chapter's table shows
     chapter: str
+    references: dict = field(default_factory=dict)  # metric -> [(value, source), ...]
+
+    def __post_init__(self):
+        if not set(self.references) <= set(self.shown) <= set(self.metrics):
+            raise ValueError(f"{self.id}: references {sorted(self.references)} must be shown "
+                             f"{self.shown}, and shown metrics recorded {self.metrics}")
+
+    def reference(self, metric: str) -> tuple[float | None, str | None]:
+        """The primary reference of a metric, or (None, None) when none was published."""
+        found = self.references.get(metric)
+        return found[0] if found else (None, None)
 
 
 REGISTRY: dict[str, Experiment] = {}
-CHAPTERS = ("learning_rate", "optimizers", "schedules", "initialization", "regularization",
-            "cifar10")  # in the book's order
 
 
-def scored(train: Callable, *args) -> Callable:
-    """A registry ``run`` from a chapter's ``train(*args, settings, seed) -> Run``."""
-    def run(settings, seed):
-        result = train(*args, settings, seed)
-        return {**result.scores, "epochs_run": result.epochs_run}
-    return run
+def declare(id: str, train: Callable | None = None, *args, label: str, settings: str,
+            metrics: tuple[str, ...], shown: tuple[str, ...] | None = None,
+            references: dict | None = None):
+    """Register ``train(*args, settings, seed) -> Run`` (a training.Run with ``scores``)
+    as experiment ``id`` of the chapter whose module defines ``train``; without
+    ``train``, a decorator that does so. ``shown``: what the table shows (all metrics)."""
+    if train is None:
+        def decorator(fn):
+            declare(id, fn, label=label, settings=settings, metrics=metrics, shown=shown,
+                    references=references)
+            return fn
+        return decorator
 
+    def run(run_settings, seed):
+        result = train(*args, run_settings, seed)
+        return {**{m: result.scores[m] for m in metrics}, "epochs_run": result.epochs_run}
 
-def register(experiment: Experiment) -> Experiment:
-    REGISTRY[experiment.id] = experiment
+    experiment = Experiment(id=id, label=label, settings_key=settings, run=run,
+                            metrics=tuple(metrics), shown=tuple(shown or metrics),
+                            chapter=train.__module__.rsplit(".", 1)[-1],
+                            references=dict(references or {}))
+    REGISTRY[id] = experiment
     return experiment
+
+
+def table(chapter: str) -> list[tuple[str, str, str]]:
+    """The (experiment, metric, label) rows of a chapter's table, in declaration order."""
+    importlib.import_module(f"{__name__}.{chapter}")
+    return [(e.id, metric, e.label) for e in REGISTRY.values() if e.chapter == chapter
+            for metric in e.shown]
+
+
+@lru_cache(maxsize=1)
+def chapters() -> tuple[str, ...]:
+    """The chapters of ``_toc.yml`` that have an experiments module, in the book's order."""
+    pages = re.findall(r"^\s*-?\s*file:\s*book/(\w+)\s*$", TOC.read_text(), re.MULTILINE)
+    here = Path(__file__).parent
+    return tuple(page for page in pages if (here / f"{page}.py").exists())
 
 
 def load_all() -> dict[str, Experiment]:
     """Import every chapter's module so that all experiments are registered."""
-    import importlib
-
-    for module in CHAPTERS:
-        importlib.import_module(f"dlcourse.experiments.{module}")
+    for chapter in chapters():
+        importlib.import_module(f"{__name__}.{chapter}")
     return REGISTRY
+
+
+def find(experiment_id: str) -> Experiment | None:
+    return load_all().get(experiment_id)

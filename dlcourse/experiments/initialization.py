@@ -11,11 +11,11 @@ from __future__ import annotations
 import numpy as np
 
 from dlcourse.data import load_scaled
-from dlcourse.experiments import Experiment, register, scored
+from dlcourse.experiments import declare, table
 from dlcourse.models import mlp
 from dlcourse.profiles import RunSettings
 from dlcourse.seeding import seed_everything
-from dlcourse.training import Run, fit
+from dlcourse.training import Run, last_epoch, train_classifier
 
 INITIALIZERS = ("normal_1", "normal_0.01", "glorot", "he")
 LABELS = {"normal_1": "N(0, 1)", "normal_0.01": "N(0, 0.01²)", "glorot": "Glorot √(1/n)",
@@ -161,18 +161,17 @@ def train(activation: str, init: str, settings: RunSettings, seed: int) -> Run:
     """The 5 × 100 MLP on MNIST with SGD(0.01); the validation set is the test split."""
     import keras
 
-    (x_train, y_train), (x_val, y_val) = load_scaled("mnist", settings, flatten=True)
-    seed_everything(seed)
-    model = build(activation, init)
-    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.01),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    run = fit(model, x_train, y_train, settings, validation_data=(x_val, y_val))
-    run.scores = {"val_accuracy": run.last("val_accuracy"), "val_loss": run.last("val_loss")}
-    return run
+    return train_classifier(lambda: build(activation, init),
+                            load_scaled("mnist", settings, flatten=True), settings, seed,
+                            optimizer=keras.optimizers.SGD(learning_rate=0.01),
+                            scores=last_epoch("val_accuracy", "val_loss"))
 
 
-# What the chapter's table (and the reproduction page) shows: (experiment, metric, label).
-TABLE = [(experiment_id(a, i), "val_accuracy", f"{a}, {LABELS[i]}") for a, i in TRAINED]
+for _act, _init in TRAINED:
+    declare(experiment_id(_act, _init), train, _act, _init, label=f"{_act}, {LABELS[_init]}",
+            settings="init_training", metrics=("val_accuracy",))
+
+TABLE = table("initialization")
 
 
 def plot_training(runs: dict, metric: str = "val_accuracy"):
@@ -202,9 +201,3 @@ def answers(model, x) -> dict:
     predicted = model.predict(x, batch_size=1000, verbose=0).argmax(axis=1)
     classes, counts = np.unique(predicted, return_counts=True)
     return {int(c): float(n / len(predicted)) for c, n in zip(classes, counts)}
-
-
-for _act, _init in TRAINED:
-    register(Experiment(id=experiment_id(_act, _init), settings_key="init_training",
-                        run=scored(train, _act, _init), metrics=("val_accuracy",),
-                        chapter="initialization"))

@@ -12,10 +12,9 @@ from pathlib import Path
 
 from dlcourse.data import head, scale
 from dlcourse.datasets import load_data
-from dlcourse.experiments import Experiment, register, scored
+from dlcourse.experiments import declare, table
 from dlcourse.profiles import RunSettings
-from dlcourse.seeding import seed_everything
-from dlcourse.training import Run, evaluate, fit
+from dlcourse.training import Run, evaluate, train_classifier
 
 NAMES = ("baseline", "l2", "l1", "dropout", "early_stopping")
 LABELS = {"baseline": "baseline", "l2": "L2(0.01)", "l1": "L1(0.001) kernel + activity",
@@ -72,13 +71,6 @@ def train(name: str, settings: RunSettings, seed: int, *, checkpoint_dir=None) -
     if name == "early_stopping" and checkpoint_dir is None:
         with tempfile.TemporaryDirectory() as folder:
             return train(name, settings, seed, checkpoint_dir=folder)
-    (x_train, y_train), (x_val, y_val) = split(settings)
-    seed_everything(seed)
-    model = build(name)
-    # "crossentropy" is the data term alone; "loss" also holds the L1/L2 penalties.
-    model.compile(optimizer=keras.optimizers.Adam(), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy", keras.metrics.SparseCategoricalCrossentropy(
-                      name="crossentropy")])
     callbacks = []
     if name == "early_stopping":
         callbacks = [
@@ -87,17 +79,23 @@ def train(name: str, settings: RunSettings, seed: int, *, checkpoint_dir=None) -
             keras.callbacks.ModelCheckpoint(str(Path(checkpoint_dir) / CHECKPOINT),
                                             monitor="val_loss", save_best_only=True),
         ]
+    # "crossentropy" is the data term alone; "loss" also holds the L1/L2 penalties.
     # Validation in batches of 1,000: in the training batch size (32) it would cost more
     # than the training steps themselves on a CPU.
-    run = fit(model, x_train, y_train, settings, validation_data=(x_val, y_val),
-              validation_batch_size=1000, callbacks=callbacks)
-    on_train, on_val = evaluate(model, x_train, y_train), evaluate(model, x_val, y_val)
-    run.scores = {"train_accuracy": on_train["accuracy"], "val_accuracy": on_val["accuracy"],
-                  "train_crossentropy": on_train["crossentropy"],
-                  "val_crossentropy": on_val["crossentropy"],
-                  "loss_gap": on_val["crossentropy"] - on_train["crossentropy"],
-                  "accuracy_gap": on_train["accuracy"] - on_val["accuracy"]}
-    return run
+    return train_classifier(
+        lambda: build(name), split(settings), settings, seed, optimizer=keras.optimizers.Adam(),
+        metrics=["accuracy", keras.metrics.SparseCategoricalCrossentropy(name="crossentropy")],
+        callbacks=callbacks, validation_batch_size=1000, scores=_scores)
+
+
+def _scores(run: Run, data) -> dict:
+    (x_train, y_train), (x_val, y_val) = data
+    on_train, on_val = evaluate(run.model, x_train, y_train), evaluate(run.model, x_val, y_val)
+    return {"train_accuracy": on_train["accuracy"], "val_accuracy": on_val["accuracy"],
+            "train_crossentropy": on_train["crossentropy"],
+            "val_crossentropy": on_val["crossentropy"],
+            "loss_gap": on_val["crossentropy"] - on_train["crossentropy"],
+            "accuracy_gap": on_train["accuracy"] - on_val["accuracy"]}
 
 
 def summary(runs: dict) -> str:
@@ -123,12 +121,9 @@ def experiment_id(name: str) -> str:
 
 
 METRICS = ("loss_gap", "val_crossentropy", "val_accuracy")
-# What the chapter's table (and the reproduction page) shows: (experiment, metric, label).
-TABLE = [(experiment_id(n), m, LABELS[n]) for n in NAMES for m in METRICS]
-
 
 for _name in NAMES:
-    register(Experiment(id=experiment_id(_name), settings_key="regularization",
-                        run=scored(train, _name),
-                        metrics=METRICS,
-                        chapter="regularization"))
+    declare(experiment_id(_name), train, _name, label=LABELS[_name], settings="regularization",
+            metrics=METRICS)
+
+TABLE = table("regularization")

@@ -10,12 +10,11 @@ from __future__ import annotations
 import math
 
 from dlcourse import schedules
-from dlcourse.experiments import Experiment, register, scored
+from dlcourse.experiments import declare, table
 from dlcourse.experiments.optimizers import split
 from dlcourse.models import mlp
 from dlcourse.profiles import RunSettings
-from dlcourse.seeding import seed_everything
-from dlcourse.training import Run, fit
+from dlcourse.training import Run, train_classifier
 
 BASE_RATE = 0.01
 ONE_CYCLE_MAX_RATE = 0.05
@@ -57,19 +56,16 @@ def setup(name: str, steps_per_epoch: int, epochs: int):
 def train(name: str, settings: RunSettings, seed: int) -> Run:
     import keras
 
-    (x_train, y_train), (x_valid, y_valid) = split(settings)
-    steps_per_epoch = math.ceil(len(x_train) / settings.batch_size)
-    learning_rate, callbacks = setup(name, steps_per_epoch, settings.epochs)
     from dlcourse.callbacks import LearningRateRecorder
 
+    data = split(settings)
+    steps_per_epoch = math.ceil(len(data[0][0]) / settings.batch_size)
+    learning_rate, callbacks = setup(name, steps_per_epoch, settings.epochs)
     recorder = LearningRateRecorder()
-    seed_everything(seed)
-    model = mlp((28, 28))
-    model.compile(optimizer=keras.optimizers.SGD(learning_rate=learning_rate, momentum=0.9),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    run = fit(model, x_train, y_train, settings, validation_data=(x_valid, y_valid),
-              callbacks=[*callbacks, recorder])
-    run.scores = {"val_loss": run.last("val_loss"), "val_accuracy": run.last("val_accuracy")}
+    run = train_classifier(lambda: mlp((28, 28)), data, settings, seed,
+                           optimizer=keras.optimizers.SGD(learning_rate=learning_rate,
+                                                          momentum=0.9),
+                           callbacks=[*callbacks, recorder])
     run.rates = recorder.rates
     return run
 
@@ -78,10 +74,8 @@ def experiment_id(name: str) -> str:
     return f"sched_{name}"
 
 
-TABLE = [(experiment_id(n), "val_accuracy", n) for n in NAMES]
-
-
 for _name in NAMES:
-    register(Experiment(id=experiment_id(_name), settings_key="fashion_schedules",
-                        run=scored(train, _name), metrics=("val_loss", "val_accuracy"),
-                        chapter="schedules"))
+    declare(experiment_id(_name), train, _name, label=_name, settings="fashion_schedules",
+            metrics=("val_loss", "val_accuracy"), shown=("val_accuracy",))
+
+TABLE = table("schedules")
