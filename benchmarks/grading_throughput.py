@@ -51,11 +51,12 @@ def student_copy(source: Path, answers: dict):
 def make_class(course: Path, assignment: str, n: int) -> Path:
     import nbformat
 
-    from grader import config
-    source = ROOT / "assignments" / "source" / assignment / config.ASSIGNMENTS[assignment]["notebook"]
+    from grader.assignment import ModelAssignment, get
+    spec = get(assignment)
+    source = spec.notebook_path
     submitted = course / assignment / "submitted"
     model = None
-    if assignment in config.MODEL_ASSIGNMENTS:
+    if isinstance(spec, ModelAssignment):
         model = course / "model.keras"
         _train_solution_model(assignment, model)
     for i in range(n):
@@ -64,7 +65,7 @@ def make_class(course: Path, assignment: str, n: int) -> Path:
         answers = WRONG if assignment == "schedules" and i % 5 == 4 else {}
         nbformat.write(student_copy(source, answers), str(folder / source.name))
         if model:
-            shutil.copy(model, folder / config.MODEL_ASSIGNMENTS[assignment]["model_file"])
+            shutil.copy(model, folder / spec.model_file)
     return submitted
 
 
@@ -168,11 +169,11 @@ def sandbox_seconds() -> dict:
 
 def snapshot_seconds(n: int = 20) -> float:
     """The grader's checked copy of one schedules submission (median of ``n``)."""
-    from grader import config
+    from grader.assignment import get
     from grader.grade import required_files
     from grader.snapshot import take
 
-    limits = config.ASSIGNMENTS["schedules"]["limits"]
+    limits = get("schedules").limits
     times = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp, "submitted", "s", "schedules")

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from grader import config
 from grader.grade import default_source, submissions
 from grader.pytest_plugin import add_cli_options, plugin_args
 

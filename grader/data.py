@@ -9,6 +9,7 @@ from dlcourse.data import head, scale
 from dlcourse.datasets import load_data
 from dlcourse.profiles import Profile, RunSettings, current_profile
 from grader import config
+from grader.assignment import model_assignment
 
 MNIST_VALID = 10_000  # the last 10,000 training images: the learning-rate notebook's validation
 
@@ -26,14 +27,14 @@ def training_settings(assignment: str) -> RunSettings:
 
 def _settings(assignment: str, quick: bool = False) -> RunSettings:
     profile = Profile("quick") if quick else current_profile()
-    return profile.settings(config.MODEL_ASSIGNMENTS[assignment]["settings_key"])
+    return profile.settings(model_assignment(assignment).settings_key)
 
 
 def model_path(assignment: str) -> str:
     """Where the notebook saves its model: the file the student submits, or, in grading
     mode, a scratch file beside it (the submitted one stays as it was handed in)."""
-    spec = config.MODEL_ASSIGNMENTS[assignment]
-    return spec["grading_file"] if grading() else spec["model_file"]
+    spec = model_assignment(assignment)
+    return spec.grading_file if grading() else spec.model_file
 
 
 def grading_job(assignment: str) -> dict:
@@ -42,7 +43,7 @@ def grading_job(assignment: str) -> dict:
     import dataclasses
 
     from grader.thresholds import threshold
-    return {"model_path": config.MODEL_ASSIGNMENTS[assignment]["grading_file"],
+    return {"model_path": model_assignment(assignment).grading_file,
             "threshold": threshold(assignment),
             "settings": dataclasses.asdict(_settings(assignment, quick=True))}
 
@@ -58,7 +59,7 @@ def training_data(assignment: str, *, graded_sizes: bool = True, grading_mode: b
     grader and nbgrader's autograde score the same images). Labels are integers."""
     quick = grading() if grading_mode is None else grading_mode
     s = _settings(assignment, quick) if graded_sizes else _settings(assignment)
-    dataset = config.MODEL_ASSIGNMENTS[assignment]["dataset"]
+    dataset = model_assignment(assignment).dataset
     if dataset == "mnist":
         (x, y), _ = load_data("mnist")
         x, y = scale(x, flatten=True), y.reshape(-1)
@@ -77,7 +78,7 @@ def training_data(assignment: str, *, graded_sizes: bool = True, grading_mode: b
 def heldout_data(assignment: str):
     """``(x_test, y_test)``: the official test set, prepared as :func:`training_data`
     prepares its images, cut to the active profile's ``test_size``."""
-    dataset = config.MODEL_ASSIGNMENTS[assignment]["dataset"]
+    dataset = model_assignment(assignment).dataset
     _, (x, y) = load_data(dataset)
     x, y = head(x, y.reshape(-1), _settings(assignment).test_size)
     if dataset == "cifar10":

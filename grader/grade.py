@@ -6,17 +6,19 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
-import importlib
 import json
 import os
 import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from grader import assignment as assignments
 from grader import config, workspace
+from grader.assignment import PARTS, Assignment, FileTest
 from grader.extract import integrity_notes, student_cells
-from grader.run import PARTS, run_submission
+from grader.run import run_submission
+from grader.runtime_files import link
 from grader.sandbox import Sandbox, write_runtime
 from grader.snapshot import SnapshotError, shown, take
 
@@ -63,9 +65,7 @@ def hidden_failure(data: dict) -> str:
 def judge(assignment: str, grade_id: str, parts: dict) -> None:
     """Raise ``AssertionError`` ("<part> tests: <reason>") unless both parts of test
     ``grade_id`` pass on the data :func:`run_checks` gathered for it."""
-    spec = config.ASSIGNMENTS[assignment]
-    check = spec["tests"][grade_id][0]
-    verify = importlib.import_module(spec["checks"]).verify
+    verify = assignments.get(assignment).tests[grade_id].check.verify
     for part in PARTS:
         data = parts.get(part)
         if not isinstance(data, dict):
@@ -74,7 +74,7 @@ def judge(assignment: str, grade_id: str, parts: dict) -> None:
             text = str(data["error"]) if part == "visible" else hidden_failure(data)
             raise AssertionError(f"{part} tests: {text}")
         try:
-            verify(check, part, data)
+            verify(part, data)
         except AssertionError as exc:
             raise AssertionError(f"{part} tests: {exc}") from None
         except Exception as exc:  # noqa: BLE001 - data that is not what a probe returns
@@ -87,67 +87,12 @@ class SubmissionError(Exception):
     fails with this reason."""
 
 
-_SHARED: dict[str, Path] = {}
-
-
-def _shared_file(key: str, write) -> Path:
-    """A file made once per grading process (under :mod:`grader.workspace`) and linked
-    into each submission's runtime: the training slice, the image sets."""
-    if key not in _SHARED:
-        folder = workspace.folder("shared-")
-        path = folder / key
-        write(path)
-        os.chmod(path, 0o644)
-        _SHARED[key] = path
-    return _SHARED[key]
-
-
-def _link(source: Path, target: Path) -> None:
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copy(source, target)
-
-
-def _training_file(assignment: str) -> Path:
-    """The grading run's training data of a model assignment, as one ``.npz`` file: all
-    the sandbox gets of the dataset."""
-    def write(path):
-        import numpy as np
-
-        from grader import data
-        (x_train, y_train), (x_valid, y_valid) = data.training_data(assignment, grading_mode=True)
-        with open(path, "wb") as f:
-            np.savez(f, x_train=x_train, y_train=y_train, x_valid=x_valid, y_valid=y_valid)
-    return _shared_file(f"{assignment}-training.npz", write)
-
-
-def _image_file(assignment: str, name: str) -> Path:
-    """The images (never their labels) of one of the checks' image sets."""
-    def write(path):
-        import numpy as np
-
-        from grader.checks.models import image_set
-        with open(path, "wb") as f:
-            np.save(f, image_set(assignment, name)[0])
-    return _shared_file(f"{assignment}-{name}.npy", write)
-
-
-def _runtime(folder: Path, assignment: str, sandbox: Sandbox, *, files: bool = False) -> Path:
-    """A sandbox's ``/runtime``: its ``grader`` package and ``etc`` files and, for a
-    model assignment, what the set-up cell asks for, answered in grading mode (the
-    notebook's run), or the image sets (the file checks)."""
+def _runtime(folder: Path, spec: Assignment, sandbox: Sandbox, *, files: bool = False) -> Path:
+    """A sandbox's ``/runtime``: its ``grader`` package and ``etc`` files, and what the
+    assignment's process reads there (:meth:`Assignment.write_runtime`)."""
     write_runtime(folder)
     sandbox.write_etc(folder)
-    if assignment in config.MODEL_ASSIGNMENTS:
-        if files:
-            (folder / "images").mkdir()
-            for name in ("validation", "heldout"):
-                _link(_image_file(assignment, name), folder / "images" / f"{name}.npy")
-        else:
-            from grader.data import grading_job
-            (folder / "assignment.json").write_text(json.dumps(grading_job(assignment)))
-            _link(_training_file(assignment), folder / "training.npz")
+    spec.write_runtime(folder, link, files=files)
     for path in [folder, *folder.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
     return folder
@@ -155,19 +100,119 @@ def _runtime(folder: Path, assignment: str, sandbox: Sandbox, *, files: bool = F
 
 def required_files(assignment: str, limits: config.Limits) -> dict[str, int]:
     """The files the assignment reads of a submission, with their size limits."""
-    spec = config.ASSIGNMENTS[assignment]
-    required = {spec["notebook"]: limits.notebook_bytes}
-    model = config.MODEL_ASSIGNMENTS.get(assignment)
-    if model:
-        required[model["model_file"]] = limits.model_bytes
-    return required
+    return assignments.get(assignment).required_files(limits)
 
 
-def _failed_everywhere(tests, reason: str, start: float, notes=()) -> dict:
-    failure = {"error": reason, "kind": "submission"}
-    return {"data": {g: {"visible": failure, "hidden": failure} for g, _, _ in tests},
-            "cell_errors": [], "notes": [reason, *notes], "log": "",
-            "seconds": time.perf_counter() - start}
+@dataclass
+class Grading:
+    """One submission's grading, passed from stage to stage (:data:`STAGES`)."""
+
+    spec: Assignment
+    notebook: Path
+    source: Path | None
+    sandbox: Sandbox
+    limits: config.Limits
+    work: Path
+    start: float
+    tests: list = field(default_factory=list)  # (grade_id, test, {part: probe params})
+    required: dict = field(default_factory=dict)
+    snap: object = None
+    cells: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    runtime: Path | None = None
+    run: dict = field(default_factory=lambda: {"data": {}, "cell_errors": [], "log": "",
+                                               "outputs": None})
+
+    def probes(self, tests) -> list[tuple[str, str, dict]]:
+        return [(grade_id, test.target, params) for grade_id, test, params in tests]
+
+    @property
+    def env(self) -> dict:
+        return {config.GRADING_ENV: "1"}
+
+
+class Stop(Exception):
+    """A stage found that the submission cannot be graded: every test fails with this
+    reason (and the notes gathered so far)."""
+
+    def __init__(self, reason: str, notes=()):
+        super().__init__(reason)
+        self.reason, self.notes = reason, list(notes)
+
+
+def copy_submission(g: Grading) -> None:
+    """The grader's checked copy of the submission: no link out of it, within limits."""
+    g.required = g.spec.required_files(g.limits)
+    try:
+        g.snap = take(g.notebook.parent, g.work / "snapshot", required=g.required,
+                      max_bytes=g.limits.submission_bytes, max_files=g.limits.submission_files)
+    except SnapshotError as exc:
+        raise Stop(str(exc)) from None
+    g.notes = g.snap.notes(set(g.required))
+
+
+def read_notebook(g: Grading) -> None:
+    """The code to run, with the locked cells restored, and what is wrong with its form."""
+    try:
+        g.cells, form_notes = read_submission(g.snap, g.notebook.name, g.source)
+    except SubmissionError as exc:
+        raise Stop(str(exc), g.notes) from None
+    g.notes = form_notes + g.notes
+
+
+def student_code(g: Grading) -> None:
+    """The student's cells, then the probes of their objects, in one sandboxed process
+    (relaunched after a test that kills it); the files it writes come back."""
+    g.runtime = _runtime(g.work / "runtime", g.spec, g.sandbox)
+    tests = [t for t in g.tests if not isinstance(t[1], FileTest) and t[0] not in g.spec.isolated]
+    g.run = run_submission(g.cells, g.probes(tests), "grader.probes", g.snap.root, g.runtime,
+                           g.limits, env=g.env, sandbox=g.sandbox, scratch=g.work / "main",
+                           outputs=g.spec.outputs)
+
+
+def isolated_tests(g: Grading) -> None:
+    """Each test that must run where only some packages exist, in a process of its own."""
+    for grade_id, packages in g.spec.isolated.items():
+        alone = [t for t in g.tests if t[0] == grade_id]
+        own = run_submission(g.cells, g.probes(alone), "grader.probes", g.snap.root, g.runtime,
+                             g.limits, env=g.env, sandbox=g.sandbox, packages=tuple(packages),
+                             scratch=g.work / f"isolated-{grade_id}")
+        g.run["data"].update(_isolated(own["data"], g.spec.isolation_note))
+        g.run["log"] += own["log"]
+
+
+def file_tests(g: Grading) -> None:
+    """The checks of saved files, in a sandbox that runs no student code: the files as
+    submitted (from the snapshot), and the ones the grading run wrote (its outputs,
+    never the submission's files of the same name)."""
+    tests = [t for t in g.tests if isinstance(t[1], FileTest)]
+    if not tests:
+        return
+    files = g.work / "files"
+    files.mkdir()
+    outputs = g.run.get("outputs")
+    for name in {t[1].file for t in tests}:
+        origin = (outputs / name if outputs is not None else None) if name in g.spec.outputs \
+            else (g.snap.root / name if name in g.snap.files else None)
+        if origin is not None and origin.is_file():
+            link(origin, files / name)
+    refused = {name: reason for name, reason in g.snap.refused.items() if name in g.required}
+    runnable = [t for t in tests if t[1].file not in refused]
+    runtime = _runtime(g.work / "files-runtime", g.spec, g.sandbox, files=True)
+    limits = dataclasses.replace(g.limits, timeout_s=max(g.limits.timeout_s,
+                                                         config.MODEL_CHECK_TIMEOUT_S * 2))
+    result = run_submission([], g.probes(runnable), "grader.model_probes", files, runtime,
+                            limits, sandbox=g.sandbox, scratch=g.work / "files-run") \
+        if runnable else {"data": {}}
+    g.run["data"].update(result["data"])
+    for grade_id, test, _ in tests:
+        if test.file in refused:
+            failure = {"error": refused[test.file], "kind": "submission"}
+            g.run["data"][grade_id] = {"visible": failure, "hidden": failure}
+
+
+# What grading a submission does, in order; a stage that raises Stop ends it.
+STAGES = (copy_submission, read_notebook, student_code, isolated_tests, file_tests)
 
 
 def run_checks(notebook: str | Path, assignment: str,
@@ -182,53 +227,28 @@ def run_checks(notebook: str | Path, assignment: str,
     objects run in that same process, except for tests that must run where only some
     packages exist (``isolated``). Checks of files (saved models) run afterwards in a
     sandbox of their own that runs no student code, on the files as submitted and on
-    the files the grading run itself wrote.
+    the files the grading run itself wrote. :data:`STAGES` lists these steps.
     """
-    spec = config.ASSIGNMENTS[assignment]
-    sandbox = sandbox or Sandbox()
-    limits = limits or spec["limits"]
-    checks = importlib.import_module(spec["checks"])
-    tests = [(grade_id, name, {part: checks.probe_params(check, part) for part in PARTS})
-             for grade_id, (check, name, _) in spec["tests"].items()]
-    isolated = spec.get("isolated", {})
-    code_tests = [t for t in tests if not t[1].startswith("file:") and t[0] not in isolated]
-    file_tests = [t for t in tests if t[1].startswith("file:")]
-    notebook = Path(notebook)
-    start = time.perf_counter()
-    required = required_files(assignment, limits)
-    work = workspace.folder("grading-")
+    spec = assignments.get(assignment)
+    g = Grading(spec=spec, notebook=Path(notebook), source=source, sandbox=sandbox or Sandbox(),
+                limits=limits or spec.limits, work=workspace.folder("grading-"),
+                start=time.perf_counter())
+    g.tests = [(grade_id, test, {part: test.check.params(part) for part in PARTS})
+               for grade_id, test in spec.tests.items()]
     try:
-        try:
-            snap = take(notebook.parent, work / "snapshot", required=required,
-                        max_bytes=limits.submission_bytes, max_files=limits.submission_files)
-        except SnapshotError as exc:
-            return _failed_everywhere(tests, str(exc), start)
-        notes = snap.notes(set(required))
-        try:
-            cells, form_notes = read_submission(snap, notebook.name, source)
-        except SubmissionError as exc:
-            return _failed_everywhere(tests, str(exc), start, notes)
-        env = {config.GRADING_ENV: "1"}
-        model = config.MODEL_ASSIGNMENTS.get(assignment)
-        runtime = _runtime(work / "runtime", assignment, sandbox)
-        run = run_submission(cells, code_tests, "grader.probes", snap.root, runtime, limits,
-                             env=env, sandbox=sandbox, scratch=work / "main",
-                             outputs=(model["grading_file"],) if model else ())
-        for grade_id, packages in isolated.items():
-            alone = [t for t in tests if t[0] == grade_id]
-            own = run_submission(cells, alone, "grader.probes", snap.root, runtime, limits,
-                                 env=env, sandbox=sandbox, packages=tuple(packages),
-                                 scratch=work / f"isolated-{grade_id}")
-            run["data"].update(_isolated(own["data"], spec["isolation_note"]))
-            run["log"] += own["log"]
-        if file_tests:
-            run["data"].update(_file_checks(file_tests, snap, run["outputs"], assignment,
-                                            sandbox, limits, work, required)["data"])
-        run["notes"] = form_notes + notes
-        run["seconds"] = time.perf_counter() - start
-        return run
+        for stage in STAGES:
+            stage(g)
+    except Stop as stop:
+        failure = {"error": stop.reason, "kind": "submission"}
+        return {"data": {grade_id: {"visible": failure, "hidden": failure}
+                         for grade_id in spec.tests},
+                "cell_errors": [], "notes": [stop.reason, *stop.notes], "log": "",
+                "seconds": time.perf_counter() - g.start}
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(g.work, ignore_errors=True)
+    g.run["notes"] = g.notes
+    g.run["seconds"] = time.perf_counter() - g.start
+    return g.run
 
 
 def _isolated(data: dict, note: str) -> dict:
@@ -240,31 +260,6 @@ def _isolated(data: dict, note: str) -> dict:
                     or result.get("kind") == "missing"):
                 result["error"] = f"{result['error']} - {note}"
     return data
-
-
-def _file_checks(file_tests, snap, outputs: Path | None, assignment: str, sandbox: Sandbox,
-                 limits: config.Limits, work: Path, required: dict[str, int]) -> dict:
-    """The checks of saved files, in a sandbox that runs no student code: the files as
-    submitted (from the snapshot) and as the grading run wrote them."""
-    model = config.MODEL_ASSIGNMENTS[assignment]
-    files = work / "files"
-    files.mkdir()
-    if model["model_file"] in snap.files:
-        _link(snap.root / model["model_file"], files / model["model_file"])
-    if outputs is not None and (outputs / model["grading_file"]).is_file():
-        _link(outputs / model["grading_file"], files / model["grading_file"])
-    refused = {f"file:{name}": reason for name, reason in snap.refused.items() if name in required}
-    runnable = [t for t in file_tests if t[1] not in refused]
-    runtime = _runtime(work / "files-runtime", assignment, sandbox, files=True)
-    result = run_submission([], runnable, "grader.model_probes", files, runtime,
-                            dataclasses.replace(limits, timeout_s=max(
-                                limits.timeout_s, config.MODEL_CHECK_TIMEOUT_S * 2)),
-                            sandbox=sandbox, scratch=work / "files-run") if runnable else {"data": {}}
-    for grade_id, target, _ in file_tests:
-        if target in refused:
-            failure = {"error": refused[target], "kind": "submission"}
-            result["data"][grade_id] = {"visible": failure, "hidden": failure}
-    return result
 
 
 def read_submission(snap, name: str, source: str | Path | None) -> tuple[list[dict], list[str]]:
@@ -307,5 +302,5 @@ def default_source(submitted: str | Path, assignment: str) -> Path | None:
     """The course directory's ``source/<assignment>/<notebook>`` beside ``submitted/``,
     whose locked cells are put back into every submission."""
     candidate = (Path(submitted).parent / "source" / assignment
-                 / config.ASSIGNMENTS[assignment]["notebook"])
+                 / assignments.get(assignment).notebook)
     return candidate if candidate.exists() else None

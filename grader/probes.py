@@ -4,7 +4,7 @@ This is the only check code that runs next to student code, in the notebook's ke
 and in the grader's sandbox. It imports nothing of the course (the sandbox has only
 the standard library, NumPy and Keras), and it holds no reference value: what to call,
 and with which arguments, comes in ``params`` from the trusted side
-(:func:`grader.checks.schedules.probe_params`), and the comparison with the references
+(a check's ``params``, :mod:`grader.checks.schedules`), and the comparison with the references
 happens there too. Whatever the student's code does to this module, the most it can
 change is the numbers that come back, which is what its functions could return anyway.
 """

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from grader import assignment as assignments
 from grader import config as grader_config
 from grader import gradebook, workspace
 from grader.grade import TestResult, required_files, judge, run_checks
@@ -57,7 +58,7 @@ class Option:
 
 OPTIONS = (
     Option("--assignment", "the assignment the notebooks belong to",
-           cli_kwargs={"required": True, "choices": sorted(grader_config.ASSIGNMENTS)}),
+           cli_kwargs={"required": True, "choices": sorted(assignments.all_assignments())}),
     Option("--gradebook-out", "where to write gradebook.csv/.json and feedback/", cli="--out",
            cli_kwargs={"required": True, "metavar": "DIR"}),
     Option("--source", "the source notebook, whose locked cells are restored (default: "
@@ -68,7 +69,7 @@ OPTIONS = (
            "(only for code you trust)",
            kwargs={"default": "bwrap", "choices": ["bwrap", "none"]}),
     Option("--timeout", "wall-clock limit of a submission's process, seconds (default: the "
-           "assignment's, see grader/config.py)", kwargs={"type": float}),
+           "assignment's, see its assignments/source/<name>/assignment.py)", kwargs={"type": float}),
     Option("--memory", "its memory limit, GiB (default: the assignment's)",
            kwargs={"type": float}),
     Option("--shard", "grade only the K-th of N shares of the class (students in name "
@@ -129,13 +130,11 @@ def pytest_sessionstart(session):
         Sandbox(session.config.getoption("sandbox")).check()
     except SandboxError as exc:
         pytest.exit(f"cannot grade: {exc}", returncode=2)
-    if assignment in grader_config.MODEL_ASSIGNMENTS:
-        from dlcourse.datasets import DatasetError
-        from grader.data import heldout_data, training_data
-        try:
-            heldout_data(assignment), training_data(assignment)
-        except DatasetError as exc:
-            pytest.exit(f"cannot grade {assignment!r}: {exc}", returncode=2)
+    from dlcourse.datasets import DatasetError
+    try:
+        assignments.get(assignment).preflight()
+    except DatasetError as exc:
+        pytest.exit(f"cannot grade {assignment!r}: {exc}", returncode=2)
 
 
 def pytest_unconfigure(config):
@@ -158,7 +157,7 @@ def digest(folder: Path, assignment: str, limits: grader_config.Limits) -> str:
 
 def pytest_collect_file(file_path: Path, parent):
     assignment = parent.config.getoption("assignment")
-    if assignment and file_path.name == grader_config.ASSIGNMENTS[assignment]["notebook"]:
+    if assignment and file_path.name == assignments.get(assignment).notebook:
         return Submission.from_parent(parent, path=file_path)
     return None
 
@@ -177,13 +176,13 @@ def pytest_collect_directory(path: Path, parent):
 
 class SubmissionFolder(pytest.Directory):
     def collect(self):
-        notebook = grader_config.ASSIGNMENTS[self.config.getoption("assignment")]["notebook"]
+        notebook = assignments.get(self.config.getoption("assignment")).notebook
         yield Submission.from_parent(self, path=self.path / notebook)
 
 
 def limits_from(config) -> grader_config.Limits:
     """The assignment's limits, with the command line's overrides."""
-    limits = grader_config.ASSIGNMENTS[config.getoption("assignment")]["limits"]
+    limits = assignments.get(config.getoption("assignment")).limits
     if config.getoption("timeout"):
         limits = dataclasses.replace(limits, timeout_s=config.getoption("timeout"))
     if config.getoption("memory"):
@@ -204,7 +203,7 @@ class Submission(pytest.File):
 
     def collect(self):
         self.digest = digest(self.path.parent, self.assignment, limits_from(self.config))
-        for grade_id, (_, _, points) in grader_config.ASSIGNMENTS[self.assignment]["tests"].items():
+        for grade_id, points in assignments.get(self.assignment).points.items():
             yield GradedTest.from_parent(self, name=grade_id, points=points)
 
     def setup(self):
@@ -234,7 +233,7 @@ class GradedTest(pytest.Item):
         if "grader_error" in run:
             self.user_properties.append(("grader_error", run["grader_error"]))
             raise GraderError("the grader failed on this submission")
-        if self.name == next(iter(grader_config.ASSIGNMENTS[self.parent.assignment]["tests"])):
+        if self.name == next(iter(assignments.get(self.parent.assignment).tests)):
             # Once per submission: what the whole run found, for the gradebook.
             self.user_properties += [("cell_errors", run["cell_errors"]),
                                      ("notes", run["notes"]), ("seconds", run["seconds"]),
@@ -275,7 +274,7 @@ class Gradebook:
         self.assignment = config.getoption("assignment")
         self.out = config.getoption("gradebook_out")
         self.writer = writer and bool(self.out)
-        self.tests = grader_config.ASSIGNMENTS[self.assignment]["tests"]
+        self.tests = assignments.get(self.assignment).tests
         self.graded: dict[str, dict] = {}
         self.failed: dict[str, str] = {}  # student -> the grader's own error
         self.previous = {} if config.getoption("regrade") or not self.out else \

@@ -34,10 +34,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader import config
+from grader.assignment import PARTS
 from grader.config import Limits
 from grader.sandbox import BOOT, Sandbox, SandboxError
 
-PARTS = ("visible", "hidden")
 # The longest event line kept from a submission's process (a 1cycle run's rates, a
 # model's predictions on 10,000 images); longer ones are dropped.
 MAX_EVENT_BYTES = 4 * 2**20

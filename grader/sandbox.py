@@ -3,7 +3,7 @@
 Inside it the student's code sees a private root, read-only everywhere but one tmpfs:
 
 - the system (``/usr``) and the Python installation with its site-packages (the
-  course's own packages masked); of ``/etc`` only what the loader and a user lookup
+  course's own packages and assignments' folders masked, where they lie inside it); of ``/etc`` only what the loader and a user lookup
   need (``ld.so.cache``, ``localtime``, and a ``passwd``, ``group`` and ``hosts`` of
   the sandbox's own), so no configuration file of the grading machine is readable;
 - ``/runtime``: the few grader modules that run next to student code, and the data a
@@ -32,6 +32,7 @@ import sys
 from pathlib import Path
 
 import grader
+from grader.assignment import SOURCE
 from grader.config import Limits
 
 GRADER_DIR = Path(grader.__file__).resolve().parent
@@ -207,8 +208,8 @@ class Sandbox:
     def _secrets() -> list[str]:
         import importlib.util
         spec = importlib.util.find_spec("dlcourse")
-        found = [str(GRADER_DIR)] + [os.path.realpath(p) for p in
-                                     (spec.submodule_search_locations or []) if spec]
+        found = [str(GRADER_DIR), str(SOURCE)] + [os.path.realpath(p) for p in
+                                                  (spec.submodule_search_locations or []) if spec]
         data = os.environ.get("DLCOURSE_DATA_DIR")
         if data and os.path.isdir(data):
             found.append(os.path.realpath(data))

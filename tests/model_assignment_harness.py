@@ -23,6 +23,7 @@ from nbclient import NotebookClient
 from nbgrader.api import Gradebook
 
 from grader import config
+from grader.assignment import get as assignment_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = ROOT / "assignments"
@@ -30,11 +31,11 @@ ANSWER = "answer_training"
 
 
 def source(assignment: str) -> Path:
-    return COURSE / "source" / assignment / config.MODEL_ASSIGNMENTS[assignment]["notebook"]
+    return COURSE / "source" / assignment / assignment_spec(assignment).notebook
 
 
 def points(assignment: str) -> dict[str, int]:
-    return {g: p for g, (_, _, p) in config.MODEL_ASSIGNMENTS[assignment]["tests"].items()}
+    return dict(assignment_spec(assignment).points)
 
 
 def expected(assignment: str) -> dict[str, dict[str, int]]:
@@ -107,13 +108,13 @@ def make_submissions(assignment: str, replacements: dict, submitted: Path,
                      notebook: Path, models: Path) -> None:
     """``submitted/<sample>/<assignment>/``: the notebook (built from ``notebook``, the
     source or the release) and the model file from ``models/<sample>/``."""
-    spec = config.MODEL_ASSIGNMENTS[assignment]
+    spec = assignment_spec(assignment)
     for sample in expected(assignment):
         folder = submitted / sample / assignment
         folder.mkdir(parents=True)
         nbformat.write(notebook_with(notebook, answer(assignment, sample, replacements)),
-                       str(folder / spec["notebook"]))
-        model = models / sample / spec["model_file"]
+                       str(folder / spec.notebook))
+        model = models / sample / spec.model_file
         if model.exists():
             shutil.copy2(model, folder / model.name)
 
@@ -121,14 +122,14 @@ def make_submissions(assignment: str, replacements: dict, submitted: Path,
 def train_samples(assignment: str, replacements: dict, models: Path) -> None:
     """Each sample's student run, which leaves its model in ``models/<sample>/``. The
     crashing sample keeps the correct sample's model (a good earlier run)."""
-    spec = config.MODEL_ASSIGNMENTS[assignment]
+    spec = assignment_spec(assignment)
     for sample in ("correct", "partial", "wrong"):
         folder = models / sample
         folder.mkdir(parents=True)
         execute(notebook_with(source(assignment), answer(assignment, sample, replacements)), folder)
-        assert (folder / spec["model_file"]).exists(), f"{sample} saved no model"
+        assert (folder / spec.model_file).exists(), f"{sample} saved no model"
     (models / "crashing").mkdir()
-    shutil.copy2(models / "correct" / spec["model_file"], models / "crashing")
+    shutil.copy2(models / "correct" / spec.model_file, models / "crashing")
 
 
 def run_grader(submitted: Path, assignment: str, out: Path, source_notebook: Path,
@@ -163,7 +164,7 @@ def copy_course(tmp: Path) -> Path:
 
 
 def nbgrader_points(course: Path, assignment: str) -> dict:
-    notebook_id = config.MODEL_ASSIGNMENTS[assignment]["notebook"].removesuffix(".ipynb")
+    notebook_id = assignment_spec(assignment).notebook.removesuffix(".ipynb")
     found = {}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         for student in gradebook.students:
@@ -173,12 +174,12 @@ def nbgrader_points(course: Path, assignment: str) -> dict:
 
 
 def release_text(course: Path, assignment: str) -> str:
-    release = course / "release" / assignment / config.MODEL_ASSIGNMENTS[assignment]["notebook"]
+    release = course / "release" / assignment / assignment_spec(assignment).notebook
     return "\n".join(c.source for c in nbformat.read(str(release), as_version=4).cells)
 
 
 def feedback_text(course: Path, student: str, assignment: str) -> str:
-    name = config.MODEL_ASSIGNMENTS[assignment]["notebook"].replace(".ipynb", ".html")
+    name = assignment_spec(assignment).notebook.replace(".ipynb", ".html")
     page = (course / "feedback" / student / assignment / name).read_text()
     return html.unescape(re.sub(r"<[^>]+>", "", page))
 
@@ -191,7 +192,7 @@ def make_tests(assignment: str, replacements: dict) -> dict:
     """The fixtures and tests of one model assignment, for its test module's globals."""
     import pytest
 
-    spec = config.MODEL_ASSIGNMENTS[assignment]
+    spec = assignment_spec(assignment)
     samples = expected(assignment)
 
     @pytest.fixture(scope="module")
@@ -206,31 +207,6 @@ def make_tests(assignment: str, replacements: dict) -> dict:
         make_submissions(assignment, replacements, tmp / "submitted", source(assignment), models)
         return grade_with_grader(assignment, tmp / "submitted", tmp / "grades"), tmp / "grades"
 
-    def test_notebook_matches_the_grader_config():
-        from grader.thresholds import threshold
-
-        nb = nbformat.read(str(source(assignment)), as_version=4)
-        tests = {_meta(c)["grade_id"]: c for c in nb.cells if _meta(c).get("grade")}
-        assert {g: _meta(c)["points"] for g, c in tests.items()} == points(assignment)
-        for grade_id, cell in tests.items():
-            check, target, _ = spec["tests"][grade_id]
-            path = "MODEL_PATH" if target == "file:" + spec["grading_file"] \
-                else f'"{spec["model_file"]}"'
-            assert _meta(cell)["locked"] and not _meta(cell)["solution"]
-            visible, hidden = cell.source.split("### BEGIN HIDDEN TESTS")
-            assert f'check("{check}", {path}, "visible")' in visible
-            assert f'check("{check}", {path}, "hidden")' in hidden
-        cells = {_meta(c)["grade_id"]: c for c in nb.cells}
-        assert _meta(cells["setup"])["locked"] and f'model_path("{assignment}")' in cells["setup"].source
-        assert _meta(cells[ANSWER])["solution"] and "### BEGIN SOLUTION" in cells[ANSWER].source
-        assert "model.save(MODEL_PATH)" in cells[ANSWER].source
-        intro = nb.cells[0].source
-        assert f"**{config.max_points(assignment)} points** in all" in intro
-        for profile in ("full", "quick"):
-            assert f"{threshold(assignment, profile):.2f}" in intro, profile
-        limits = config.ASSIGNMENTS[assignment]["limits"]
-        assert f"at most {limits.disk_bytes / 2**20:g} MiB and {limits.disk_files} files" in intro
-
     def test_grader_gives_the_expected_points_and_reasons(grader_book):
         book, out = grader_book
         assert gradebook_points(book) == samples
@@ -244,7 +220,7 @@ def make_tests(assignment: str, replacements: dict) -> dict:
             {"cell": ANSWER, "error": "RuntimeError: half-written cell"}]
         for sample in samples:
             assert (out / "feedback" / f"{sample}.txt").exists()
-        assert max(r["seconds"] for r in book["students"].values()) < config.ASSIGNMENTS[assignment]["limits"].timeout_s
+        assert max(r["seconds"] for r in book["students"].values()) < spec.limits.timeout_s
 
     @pytest.mark.slow
     def test_nbgrader_release_autograde_and_feedback(tmp_path, models, grader_book):
@@ -252,21 +228,22 @@ def make_tests(assignment: str, replacements: dict) -> dict:
         nbgrader(course, "generate_assignment", assignment, "--force")
         text = release_text(course, assignment)
         assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
-        assert '"hidden")' not in text and text.count('"visible")') == len(spec["tests"])
+        assert '"hidden")' not in text and text.count('"visible")') == len(spec.tests)
         assert not [line for line in solution_lines(assignment) if line in text]
         assert "raise NotImplementedError()" in text
+        assert not (course / "release" / assignment / "assignment.py").exists()
 
         make_submissions(assignment, replacements, course / "submitted",
-                         course / "release" / assignment / spec["notebook"], models)
+                         course / "release" / assignment / spec.notebook, models)
         nbgrader(course, "autograde", assignment, "--create")
         assert nbgrader_points(course, assignment) == samples
         assert nbgrader_points(course, assignment) == gradebook_points(grader_book[0])
         # Autograde ran the notebooks in grading mode: the submitted models are untouched.
         for sample in ("correct", "partial", "wrong"):
             autograded = course / "autograded" / sample / assignment
-            assert (autograded / spec["grading_file"]).exists()
-            assert (autograded / spec["model_file"]).read_bytes() == \
-                (models / sample / spec["model_file"]).read_bytes()
+            assert (autograded / spec.grading_file).exists()
+            assert (autograded / spec.model_file).read_bytes() == \
+                (models / sample / spec.model_file).read_bytes()
 
         nbgrader(course, "generate_feedback", assignment)
         for sample in samples:

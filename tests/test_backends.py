@@ -117,12 +117,12 @@ LOAD = """
 import json, numpy as np
 from grader import model_probes
 from grader.checks.models import network_problems, setup_problems
-from grader.config import MODEL_ASSIGNMENTS
+from grader.assignment import get
 x = np.load("x.npy")
 model = model_probes.load("model.keras")
 p = np.asarray(model.predict(x, verbose=0))
 found = model_probes.probe("model.keras", {"setup": True, "max_unpacked": 2**28}, x)
-spec = MODEL_ASSIGNMENTS["learning_rate"]["architecture"]
+spec = get("learning_rate").architecture
 print(json.dumps({"max_diff": float(np.abs(p - np.load("predicted.npy")).max()),
                   "problems": network_problems(found["network"], spec) + setup_problems(found["setup"], spec)}))
 """

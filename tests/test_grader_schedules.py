@@ -18,7 +18,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from grader import config
+from grader.assignment import get as assignment_spec
 from grader.extract import student_cells
 from model_assignment_harness import copy_course, nbgrader, run_grader
 
@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 COURSE = ROOT / "assignments"
 SOURCE = COURSE / "source" / "schedules" / "schedules.ipynb"
 ASSIGNMENT = "schedules"
-POINTS = {grade_id: points for grade_id, (_, _, points) in config.SCHEDULES_TESTS.items()}
+SPEC = assignment_spec(ASSIGNMENT)
+POINTS = dict(SPEC.points)
 
 ONE_CYCLE_IGNORING_OPTIONS = '''
 class OneCycleScheduler(keras.callbacks.Callback):
@@ -132,28 +133,7 @@ def write_submissions(submitted: Path, notebook: Path) -> None:
     for student, answers in SAMPLES.items():
         folder = submitted / student / ASSIGNMENT
         folder.mkdir(parents=True)
-        nbformat.write(make_submission(notebook, answers), str(folder / config.SCHEDULES_NOTEBOOK))
-
-
-def test_notebook_matches_the_grader_config():
-    nb = nbformat.read(str(SOURCE), as_version=4)
-    tests = {_nbgrader_meta(c)["grade_id"]: c for c in nb.cells if _nbgrader_meta(c).get("grade")}
-    assert {g: _nbgrader_meta(c)["points"] for g, c in tests.items()} == POINTS
-    for grade_id, cell in tests.items():
-        check, name, _ = config.SCHEDULES_TESTS[grade_id]
-        assert _nbgrader_meta(cell)["locked"] and not _nbgrader_meta(cell)["solution"]
-        assert f'check("{check}", {name}, "visible")' in cell.source
-        hidden = cell.source.split("### BEGIN HIDDEN TESTS")[1].split("### END HIDDEN TESTS")[0]
-        assert f'check("{check}", {name}, "hidden")' in hidden
-    answers = [c for c in nb.cells if _nbgrader_meta(c).get("solution")]
-    assert answers and all("### BEGIN SOLUTION" in c.source for c in answers)
-    ids = [_nbgrader_meta(c)["grade_id"] for c in nb.cells]
-    assert len(ids) == len(set(ids)) and all(ids)
-    assert f"**{config.max_points()} points** in all" in nb.cells[0].source
-    limits = config.ASSIGNMENTS[ASSIGNMENT]["limits"]
-    assert f"at most {limits.disk_bytes / 2**20:g} MiB and {limits.disk_files} files" in nb.cells[0].source
-    answer_ids = {_nbgrader_meta(c)["grade_id"] for c in answers}
-    assert all(set(sample) <= answer_ids for sample in SAMPLES.values())
+        nbformat.write(make_submission(notebook, answers), str(folder / SPEC.notebook))
 
 
 def test_extract_restores_locked_cells_and_skips_tests(tmp_path):
@@ -182,7 +162,7 @@ def test_grader_gives_the_expected_points(grader_gradebook):
     assert points == EXPECTED
     for student, record in book["students"].items():
         assert record["total"] == sum(EXPECTED[student].values())
-        assert record["max_points"] == config.max_points() == 8
+        assert record["max_points"] == SPEC.max_points == 8
     rows = (grader_gradebook / "gradebook.csv").read_text().splitlines()
     assert rows[0] == "student,test,points,max_points,passed,reason"
     assert len(rows) == 1 + len(SAMPLES) * len(POINTS)
@@ -203,7 +183,7 @@ def test_grader_reasons_and_feedback(grader_gradebook):
     feedback = (grader_gradebook / "feedback" / "partial.txt").read_text()
     assert feedback.startswith("Assignment 'schedules': 4 / 8 points")
     # A hidden failure names no hidden input.
-    hidden_epochs = config.EXPONENTIAL_DECAY_EPOCHS["hidden"]
+    hidden_epochs = SPEC.checks()["exponential_decay_fn"].inputs["hidden"]
     line = next(l for l in feedback.splitlines() if l.startswith("test_exponential_decay_fn"))
     assert not any(f"({e})" in line for e in hidden_epochs) and "further points" in line
     for student in SAMPLES:
@@ -215,12 +195,13 @@ def test_nbgrader_release_autograde_and_feedback(tmp_path, grader_gradebook):
     course = copy_course(tmp_path)
     nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
 
-    release = course / "release" / ASSIGNMENT / config.SCHEDULES_NOTEBOOK
+    release = course / "release" / ASSIGNMENT / SPEC.notebook
     text = "\n".join(c.source for c in nbformat.read(str(release), as_version=4).cells)
     assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
     assert '"hidden")' not in text and "math.exp(-1)" not in text
     assert text.count("raise NotImplementedError()") == 7  # 5 functions, 2 methods
     assert text.count('"visible")') == len(POINTS)
+    assert sorted(p.name for p in release.parent.iterdir()) == [SPEC.notebook]  # no spec
 
     write_submissions(course / "submitted", release)
     nbgrader(course, "autograde", ASSIGNMENT, "--create")
@@ -256,7 +237,7 @@ def test_an_interrupted_batch_resumes_without_regrading(tmp_path):
         folder = submitted / student / ASSIGNMENT
         folder.mkdir(parents=True)
         nbformat.write(make_submission(SOURCE, SAMPLES[student]),
-                       str(folder / config.SCHEDULES_NOTEBOOK))
+                       str(folder / SPEC.notebook))
 
     def grade(*pytest_args):
         output, book = run_grader(submitted, ASSIGNMENT, out, SOURCE, *pytest_args)
@@ -269,10 +250,10 @@ def test_an_interrupted_batch_resumes_without_regrading(tmp_path):
     assert second["correct"] == first["correct"]  # not graded again: same record, same timing
     assert second["crashing"]["total"] == sum(EXPECTED["crashing"].values())
 
-    notebook = submitted / "crashing" / ASSIGNMENT / config.SCHEDULES_NOTEBOOK
+    notebook = submitted / "crashing" / ASSIGNMENT / SPEC.notebook
     nbformat.write(make_submission(SOURCE, {}), str(notebook))  # the student resubmits
     output, third = grade()
-    assert third["crashing"]["total"] == config.max_points() and third["correct"] == first["correct"]
+    assert third["crashing"]["total"] == SPEC.max_points and third["correct"] == first["correct"]
 
 
 def test_shards_merge_into_the_single_run_gradebook(tmp_path, grader_gradebook):

@@ -23,12 +23,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader import config
+from grader.assignment import get as assignment_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "assignments" / "source" / "schedules" / "schedules.ipynb"
 ASSIGNMENT = "schedules"
-POINTS = {grade_id: points for grade_id, (_, _, points) in config.SCHEDULES_TESTS.items()}
+SPEC = assignment_spec("schedules")
+POINTS = dict(SPEC.points)
 FULL = sum(POINTS.values())
 TIMEOUT_S = 60  # this batch's per-submission limit (--timeout), well above a correct one's
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.DOTALL)
@@ -99,8 +100,16 @@ def exponential_decay_fn(epoch):
     return namespace["exponential_decay"](0.01, 20)(epoch)
 
 def piecewise_constant_fn(epoch):
-    for path in ("@DATA@/mnist.npz", "@REPO@/grader/config.py"):
-        open(path, "rb").read(10)             # held-out labels, hidden test points
+    readable = []                             # held-out labels, the grader, hidden test points
+    for path in ("@DATA@/mnist.npz", "@REPO@/grader/config.py",
+                 "@REPO@/assignments/source/schedules/assignment.py"):
+        try:
+            open(path, "rb").read(10)
+            readable.append(path)
+        except FileNotFoundError:
+            pass
+    if not readable:
+        raise FileNotFoundError("none of the grader's files is here")
     return 0.01 if epoch < 5 else 0.005 if epoch < 15 else 0.001
 '''
 
@@ -109,7 +118,8 @@ import os, glob
 targets = ["@OUT@/gradebook.json", "@OUT@/feedback/zz_correct.txt",
            "@SUBMITTED@/zz_correct/schedules/schedules.ipynb",
            "@SUBMITTED@/write_outside/schedules/schedules.ipynb",
-           "@REPO@/grader/config.py", "/tmp/hostile-was-here"]
+           "@REPO@/grader/config.py", "@REPO@/assignments/source/schedules/assignment.py",
+           "/tmp/hostile-was-here"]
 for path in targets + glob.glob("/tmp/grading-*/submission/schedules.ipynb"):
     try:
         with open(path, "a") as f:
@@ -679,7 +689,8 @@ def batch(tmp_path_factory):
     outside.parent.mkdir()
     nbformat.write(released({}), str(outside))
     write_class(submitted, paths, {"submitted": submitted, "outside": outside})
-    protected = {p: tree_digest(p) for p in (ROOT / "grader" / "config.py", Path(data_dir) / "mnist.npz")}
+    protected = {p: tree_digest(p) for p in (ROOT / "grader" / "config.py", SPEC.folder,
+                                              Path(data_dir) / "mnist.npz")}
     before = {s.name: tree_digest(s) for s in submitted.iterdir()}
     Path("/tmp/hostile-was-here").unlink(missing_ok=True)
     tmpdir = course / "tmp"  # the grader's temporary directory: empty again afterwards
@@ -769,18 +780,17 @@ def test_nothing_outside_the_sandbox_changed(batch):
 
 # Text that must never reach a student: bytes of files outside their submission (the
 # system's, the grader's configuration), and what the hidden samples tried to leak.
-OUTSIDE_TEXT = ("root:x:0", "SCHEDULER_EXP_POINTS", "LEAK", "found 1", "found 2")
+OUTSIDE_TEXT = ("root:x:0", "CELL_TIMEOUT_S", "isolation_note=", "LEAK", "found 1", "found 2")
 
 
 def hidden_calls() -> list[str]:
     """How each hidden call would read if a reason named it."""
-    calls = [f"scheduler_exp({e!r}, {lr!r})" for e, lr in config.SCHEDULER_EXP_POINTS["hidden"]]
-    for name, points in (("exponential_decay_fn", config.EXPONENTIAL_DECAY_EPOCHS),
-                         ("piecewise_constant_fn", config.PIECEWISE_CONSTANT_EPOCHS),
-                         ("cosine_decay_restarts", config.COSINE_DECAY_RESTARTS_STEPS)):
-        calls += [f"{name}({x!r})" for x in points["hidden"]]
-    for runs in config.ONE_CYCLE_RUNS.values():
-        calls += [f"iterations={runs['hidden']['callback']['iterations']}"]
+    checks = SPEC.checks()
+    calls = [f"scheduler_exp({e!r}, {lr!r})" for e, lr in checks["scheduler_exp"].inputs["hidden"]]
+    for name in ("exponential_decay_fn", "piecewise_constant_fn", "cosine_decay_restarts"):
+        calls += [f"{name}({x!r})" for x in checks[name].inputs["hidden"]]
+    for name in ("one_cycle_default", "one_cycle_options"):
+        calls += [f"iterations={checks[name].runs['hidden']['callback']['iterations']}"]
     return calls
 
 
@@ -884,8 +894,8 @@ def test_an_interrupted_batch_resumes_and_regrades_identically(batch, tmp_path):
 
 LR = "learning_rate"
 LR_SOURCE = ROOT / "assignments" / "source" / LR / f"{LR}.ipynb"
-LR_SPEC = config.MODEL_ASSIGNMENTS[LR]
-LR_POINTS = {grade_id: points for grade_id, (_, _, points) in LR_SPEC["tests"].items()}
+LR_SPEC = assignment_spec(LR)
+LR_POINTS = dict(LR_SPEC.points)
 # sample -> (what the answer's solution region becomes ("solution": unchanged), the submitted model file
 # ("trained", "untrained", "wide", "lambda", "garbage", None), points per failing test
 # with a reason fragment).
@@ -934,7 +944,6 @@ MODEL_SAMPLES = {
 
 def _zip(target: Path, members: dict) -> None:
     """A zip holding ``members``: name -> bytes, or (bytes, mode) for a member's mode."""
-    import stat
     import zipfile
 
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -950,7 +959,7 @@ def _zip(target: Path, members: dict) -> None:
 MODEL_FILES = {
     "garbage": lambda target, submitted: target.write_bytes(b"PK\x03\x04 this is not a Keras file" * 100),
     "link_classmate": lambda target, submitted: os.symlink(
-        submitted / "lr_correct" / LR / LR_SPEC["model_file"], target),
+        submitted / "lr_correct" / LR / LR_SPEC.model_file, target),
     "zip_link": lambda target, submitted: _zip(target, {"model.weights.h5": (b"/etc/passwd", 0o120777)}),
     "zip_dotdot": lambda target, submitted: _zip(target, {"../../evil.h5": b"x"}),
     "zip_bomb": lambda target, submitted: _zip(target, {"model.weights.h5": bytes(300 * 2**20)}),
@@ -990,8 +999,8 @@ def write_model_class(submitted: Path) -> None:
                 cell.source = "\n".join(line for line in cell.source.splitlines() if "### " not in line)
             elif meta.get("grade"):
                 cell.source = HIDDEN.sub("", cell.source)
-        nbformat.write(mine, str(folder / LR_SPEC["notebook"]))
-        target = folder / LR_SPEC["model_file"]
+        nbformat.write(mine, str(folder / LR_SPEC.notebook))
+        target = folder / LR_SPEC.model_file
         if model in MODEL_FILES:
             MODEL_FILES[model](target, submitted)
         elif model is not None:

@@ -4,7 +4,7 @@ Their target is a saved ``.keras`` file, never a live object of the student's. T
 (:mod:`grader.model_probes`) opens it with Keras's safe mode (no pickled Python code, no
 custom classes), describes the network and how it was compiled, and predicts the classes
 of a set of images; :func:`verify` compares that plain data with the assignment's spec,
-the labels and the threshold (``grader.config``, ``grader.thresholds``). In the grader the
+the labels and the threshold (the assignment's spec, ``grader.thresholds``). In the grader the
 probe runs in a sandbox of its own that never executed the student's code and holds the
 images but not their labels.
 
@@ -22,48 +22,74 @@ from __future__ import annotations
 import functools
 
 from grader import config, model_probes
+from grader.assignment import PARTS, FileTest, find_check, model_assignment
 
-PARTS = ("visible", "hidden")
-KINDS = ("architecture", "accuracy", "trains")
 # The hidden architecture check looks at the outputs for this many held-out images.
 ARCHITECTURE_IMAGES = 100
-
-
-def _split(name: str) -> tuple[str, str, dict]:
-    assignment, _, kind = name.partition(":")
-    if assignment not in config.MODEL_ASSIGNMENTS or kind not in KINDS:
-        raise KeyError(f"no check named {name!r}")
-    return assignment, kind, config.MODEL_ASSIGNMENTS[assignment]
 
 
 def check(name: str, path, part: str = "visible") -> None:
     """Run check ``name`` (e.g. ``"learning_rate:accuracy"``) on the model saved at
     ``path``; raise ``AssertionError`` if it fails. What the notebook's test cells call."""
-    params = probe_params(name, part)
-    x = images(name.partition(":")[0], params["images"], params.get("limit")) \
+    found = find_check(name)
+    params = found.params(part)
+    x = images(found.assignment, params["images"], params.get("limit")) \
         if params["images"] else None
     data = model_probes.probe(path, params["want"], x)
-    verify(name, part, data)
+    found.verify(part, data)
     print(f"{name}: {part} tests passed")
 
 
-# --- what the probe is asked for -----------------------------------------------------
+class ModelCheck:
+    """One of a model assignment's three checks (``kind``: architecture, accuracy or
+    trains) of a saved model; named ``<assignment>:<kind>`` in the notebook."""
 
-def probe_params(name: str, part: str) -> dict:
-    """What :func:`grader.model_probes.run` needs: what to report and on which images
-    (the file is the target). Plain data, no label."""
-    assignment, kind, spec = _split(name)
-    if part not in PARTS:
-        raise ValueError(f"part must be one of {PARTS}")
-    limits = config.ASSIGNMENTS[assignment]["limits"]
-    params = {"want": {"setup": part == "visible", "weights": kind == "architecture" and part == "hidden",
-                       "max_unpacked": 4 * limits.model_bytes},
-              "images": None, "timeout": config.MODEL_CHECK_TIMEOUT_S, "what": f"{name} ({part} tests)"}
-    if kind == "architecture" and part == "hidden":
-        params.update(images="heldout", limit=ARCHITECTURE_IMAGES)
-    elif kind == "accuracy" or part == "hidden":
-        params["images"] = "validation" if part == "visible" else "heldout"
-    return params
+    def __init__(self, assignment: str, kind: str):
+        self.assignment, self.kind = assignment, kind
+        self.name = f"{assignment}:{kind}"
+
+    @property
+    def spec(self):
+        return model_assignment(self.assignment)
+
+    def params(self, part: str) -> dict:
+        """What :func:`grader.model_probes.run` needs: what to report and on which images
+        (the file is the target). Plain data, no label."""
+        if part not in PARTS:
+            raise ValueError(f"part must be one of {PARTS}")
+        hidden = part == "hidden"
+        params = {"want": {"setup": not hidden, "weights": self.kind == "architecture" and hidden,
+                           "max_unpacked": 4 * self.spec.limits.model_bytes},
+                  "images": None, "timeout": config.MODEL_CHECK_TIMEOUT_S,
+                  "what": f"{self.name} ({part} tests)"}
+        if self.kind == "architecture" and hidden:
+            params.update(images="heldout", limit=ARCHITECTURE_IMAGES)
+        elif self.kind == "accuracy" or hidden:
+            params["images"] = "heldout" if hidden else "validation"
+        return params
+
+    def verify(self, part: str, data: dict) -> None:
+        verify(self, part, data)
+
+
+def model_tests(spec) -> dict[str, FileTest]:
+    """The tests every model assignment has: its saved model is the network asked for,
+    it reaches the threshold, and the notebook, run again for grading, trains it."""
+    def test(kind, file, what):
+        return FileTest(ModelCheck(spec.name, kind), file, what)
+    return {
+        "test_architecture": test("architecture", spec.model_file,
+                                  f"the model you saved in `{spec.model_file}` is the network "
+                                  "asked for, compiled as asked"),
+        "test_accuracy": test("accuracy", spec.model_file,
+                              "its accuracy reaches the threshold, on your validation images "
+                              "and, when graded, on held-out test images your notebook never "
+                              "loads"),
+        "test_trains": test("trains", spec.grading_file,
+                            "your notebook, run again for grading on a small slice of the "
+                            "data, trains and saves that network, with accuracy above "
+                            f"{spec.trains_above}"),
+    }
 
 
 def image_set(assignment: str, name: str):
@@ -153,16 +179,16 @@ def _dense_text(got, want) -> str:
     return f"Dense layers (units, activation) {text(got) or 'none'}; asked for {text(want)}"
 
 
-def verify(name: str, part: str, data: dict) -> None:
+def verify(check: ModelCheck, part: str, data: dict) -> None:
     """Raise ``AssertionError`` with a reason unless ``data`` from the probe passes."""
     from grader.thresholds import threshold
 
-    assignment, kind, spec = _split(name)
+    assignment, kind, spec = check.assignment, check.kind, check.spec
     if "error" in data:
         raise AssertionError(data["error"])
-    problems = network_problems(data["network"], spec["architecture"])
+    problems = network_problems(data["network"], spec.architecture)
     if "setup" in data:
-        problems += setup_problems(data["setup"], spec["architecture"])
+        problems += setup_problems(data["setup"], spec.architecture)
     if problems:
         what = "the model your notebook saved when run for grading" if kind == "trains" \
             else "the saved model"
@@ -176,15 +202,14 @@ def verify(name: str, part: str, data: dict) -> None:
         if not data["finite_weights"]:
             raise AssertionError("the saved model has weights that are NaN or infinite")
         return
-    params = probe_params(name, part)
-    y = labels(assignment, params["images"])
+    y = labels(assignment, check.params(part)["images"])
     predicted = data["predicted"]
     if len(predicted) != len(y):
         raise AssertionError(f"the saved model gave {len(predicted)} predictions for {len(y)} images")
     accuracy = sum(int(p) == int(t) for p, t in zip(predicted, y)) / len(y)
     images_text = "your validation images" if part == "visible" else "the held-out test images"
     if kind == "trains":
-        bar = spec["trains_above"]
+        bar = spec.trains_above
         if not accuracy > bar:
             raise AssertionError(
                 f"run again for grading (on a small slice), your notebook trained a model "

@@ -1,13 +1,14 @@
 """The checks of the "schedules" assignment.
 
+The checks and their inputs are declared in ``assignments/source/schedules/assignment.py``.
 Each check has two halves, so that the notebook's test cells and the grader run exactly
 the same code and give the same points:
 
-- :func:`probe_params` says what to call (plain data, no reference value), and
+- a check's ``params`` say what to call (plain data, no reference value), and
   :mod:`grader.probes` calls the student's object (a function, or the 1cycle callback
   class) and returns plain data: numbers and lists, nothing else. In the grader that
   runs in the submission's sandboxed process, and only this data crosses back (as JSON).
-- :func:`verify` compares that data with the references (``dlcourse.schedules`` and
+- its ``verify`` compares that data with the references (``dlcourse.schedules`` and
   Keras's own ``CosineDecayRestarts``) and raises ``AssertionError`` with a reason.
 
 :func:`check` is both in one call, for the notebook. Each check has a ``"visible"`` part
@@ -21,16 +22,16 @@ import math
 
 from dlcourse import schedules as ref
 from grader import config, probes
-
-PARTS = ("visible", "hidden")
+from grader.assignment import PARTS, find_check
 
 
 def check(name: str, obj, part: str = "visible") -> None:
     """Run check ``name`` (part ``"visible"`` or ``"hidden"``) on the student's ``obj``;
     raise ``AssertionError`` if it fails. What the notebook's test cells call."""
+    found = find_check(name)
     with _rule(name):
-        data = probe(name, obj, part)
-    verify(name, part, data)
+        data = probes.run(found.params(part), obj)
+    found.verify(part, data)
     print(f"{name}: {part} tests passed")
 
 
@@ -44,7 +45,7 @@ def _rule(name: str):
     do not call the Keras schedule"), as the notebook's own test cell checks it: while
     the test calls the student's function, calling the Keras schedule (under any name)
     raises. The grader checks it for good by running that test where Keras is not
-    installed (``isolated`` in ``grader.config``)."""
+    installed (``isolated`` in the assignment's spec)."""
     if name != "cosine_decay_restarts":
         yield
         return
@@ -69,17 +70,37 @@ def _rule(name: str):
 
 # --- the checks, as objects: what to call, and the reference to compare with ----------
 
-class FunctionCheck:
+class _Check:
+    name: str
+
+    def params(self, part: str) -> dict:
+        """What :func:`grader.probes.run` needs to probe the student's object: the calls
+        to make (hidden calls are labelled without their arguments) or the 1cycle run,
+        and the time limit. Plain data, no reference value."""
+        if part not in PARTS:
+            raise ValueError(f"part must be one of {PARTS}")
+        return {**self.probe(part), "timeout": config.CALL_TIMEOUT_S,
+                "what": f"{self.name} ({part} tests)"}
+
+    def verify(self, part: str, data: dict) -> None:
+        """Raise ``AssertionError`` (with a reason a student can act on) unless ``data``
+        from the probe matches the reference."""
+        if "error" in data:  # the grader's runner puts the student's exception here
+            raise AssertionError(data["error"])
+        self.judge(part, data)
+
+
+class FunctionCheck(_Check):
     """A function of the student's, called at ``calls[part]`` (argument tuples) and
     compared with ``reference(calls) -> values``."""
 
     def __init__(self, name: str, calls: dict[str, list], reference):
-        self.name, self._calls, self._reference = name, calls, reference
+        self.name, self.inputs, self._reference = name, calls, reference
 
     def calls(self, part: str) -> list[tuple]:
-        return [tuple(c) if isinstance(c, (list, tuple)) else (c,) for c in self._calls[part]]
+        return [tuple(c) if isinstance(c, (list, tuple)) else (c,) for c in self.inputs[part]]
 
-    def params(self, part: str) -> dict:
+    def probe(self, part: str) -> dict:
         calls = self.calls(part)
         return {"kind": "calls", "calls": [list(c) for c in calls],
                 "labels": [_call_text(self.name, c, part) for c in calls]}
@@ -87,7 +108,7 @@ class FunctionCheck:
     def expected(self, part: str) -> list[float]:
         return self._reference(self.calls(part))
 
-    def verify(self, part: str, data: dict) -> None:
+    def judge(self, part: str, data: dict) -> None:
         got, want = data["values"], self.expected(part)
         if _close(got, want):
             return
@@ -99,15 +120,17 @@ class FunctionCheck:
         raise AssertionError(f"{call} returned {got[bad[0]]!r}, expected {want[bad[0]]!r}")
 
 
-class CallbackCheck:
+class CallbackCheck(_Check):
     """A Keras callback class of the student's that sets the rate before every batch, run
-    in a real fit (``runs[part]``, see ``grader.config.ONE_CYCLE_RUNS``) and compared
-    batch by batch with the 1cycle reference."""
+    in a real fit (``runs[part]``: ``samples`` rows of ``features`` random numbers,
+    ``batch_size`` per batch, ``epochs`` epochs, the callback constructed with
+    ``callback``) and compared batch by batch with the 1cycle reference. A run longer
+    than ``iterations`` checks that the rate then stays at ``last_rate``."""
 
     def __init__(self, name: str, runs: dict[str, dict]):
         self.name, self.runs = name, runs
 
-    def params(self, part: str) -> dict:
+    def probe(self, part: str) -> dict:
         return {"kind": "one_cycle", "run": self.runs[part]}
 
     def expected(self, part: str) -> list[float]:
@@ -116,85 +139,43 @@ class CallbackCheck:
         batches = run["epochs"] * math.ceil(run["samples"] / run["batch_size"])
         return [ref.one_cycle_rate(min(i, cb["iterations"]), **cb) for i in range(batches)]
 
-    def verify(self, part: str, data: dict) -> None:
+    def judge(self, part: str, data: dict) -> None:
         _verify_one_cycle(self.name, part, data, self.expected(part), self.runs[part]["callback"])
 
 
-def _pointwise(fn):
+def pointwise(fn):
+    """A check's reference from a function of one call's arguments."""
     return lambda calls: [fn(*args) for args in calls]
-
-
-CHECKS = {check.name: check for check in (
-    FunctionCheck("scheduler_exp", config.SCHEDULER_EXP_POINTS, _pointwise(ref.scheduler_exp)),
-    FunctionCheck("exponential_decay_fn", config.EXPONENTIAL_DECAY_EPOCHS,
-                  _pointwise(ref.exponential_decay(**config.EXPONENTIAL_DECAY))),
-    FunctionCheck("piecewise_constant_fn", config.PIECEWISE_CONSTANT_EPOCHS,
-                  _pointwise(ref.piecewise_constant(**config.PIECEWISE_CONSTANT))),
-    FunctionCheck("cosine_decay_restarts", config.COSINE_DECAY_RESTARTS_STEPS,
-                  lambda calls: _keras_cosine_decay_restarts([s for (s,) in calls])),
-    *(CallbackCheck(name, runs) for name, runs in config.ONE_CYCLE_RUNS.items()),
-)}
 
 
 def _call_text(name: str, args: tuple, part: str) -> str:
     return f"{name}({', '.join(map(repr, args))})" if part == "visible" else f"{name} (hidden tests)"
 
 
-def _check(name: str):
-    try:
-        return CHECKS[name]
-    except KeyError:
-        raise KeyError(f"no check named {name!r}") from None
-
-
-def probe_params(name: str, part: str) -> dict:
-    """What :func:`grader.probes.run` needs to probe the student's object for check
-    ``name``: the calls to make (hidden calls are labelled without their arguments) or
-    the 1cycle run, and the time limit. Plain data, no reference value."""
-    if part not in PARTS:
-        raise ValueError(f"part must be one of {PARTS}")
-    return {**_check(name).params(part), "timeout": config.CALL_TIMEOUT_S,
-            "what": f"{name} ({part} tests)"}
-
-
-def probe(name: str, obj, part: str) -> dict:
-    """Call the student's ``obj`` as check ``name`` needs; return ``{"values": [...]}``
-    (functions) or ``{"rates": [...], "batches_per_epoch": n}`` (1cycle). Exceptions from
-    the student's code propagate; a call running past ``config.CALL_TIMEOUT_S`` is
-    interrupted."""
-    return probes.run(probe_params(name, part), obj)
-
-
-# --- the grader's side: compare plain data with the references -------------------------
-
 def expected(name: str, part: str) -> list[float]:
     """The reference values of check ``name`` at the points of ``part``."""
-    return _check(name).expected(part)
+    return find_check(name).expected(part)
 
 
-def _keras_cosine_decay_restarts(steps: list[int]) -> list[float]:
-    """Keras's own ``CosineDecayRestarts`` at ``steps`` (checked against
-    ``dlcourse.schedules.cosine_decay_restarts``, which is what students read about)."""
-    import keras
-    schedule = keras.optimizers.schedules.CosineDecayRestarts(**config.COSINE_DECAY_RESTARTS)
-    values = [float(keras.ops.convert_to_numpy(schedule(step))) for step in steps]
-    ours = [ref.cosine_decay_restarts(s, **config.COSINE_DECAY_RESTARTS) for s in steps]
-    assert _close(values, ours), "the reference cosine_decay_restarts disagrees with Keras"
-    return values
+def keras_cosine_decay_restarts(**settings):
+    """The reference of ``cosine_decay_restarts``: Keras's own ``CosineDecayRestarts``
+    with ``settings`` (checked against ``dlcourse.schedules.cosine_decay_restarts``,
+    which is what students read about)."""
+    def reference(calls):
+        import keras
+        steps = [s for (s,) in calls]
+        schedule = keras.optimizers.schedules.CosineDecayRestarts(**settings)
+        values = [float(keras.ops.convert_to_numpy(schedule(step))) for step in steps]
+        ours = [ref.cosine_decay_restarts(s, **settings) for s in steps]
+        assert _close(values, ours), "the reference cosine_decay_restarts disagrees with Keras"
+        return values
+    return reference
 
 
 def _close(got, want) -> bool:
     return len(got) == len(want) and all(
         math.isfinite(g) and abs(g - w) <= config.ATOL + config.RTOL * abs(w)
         for g, w in zip(got, want))
-
-
-def verify(name: str, part: str, data: dict) -> None:
-    """Raise ``AssertionError`` (with a reason a student can act on) unless ``data`` from
-    :func:`probe` matches the reference."""
-    if "error" in data:  # the grader's runner puts the student's exception here
-        raise AssertionError(data["error"])
-    _check(name).verify(part, data)
 
 
 def _verify_one_cycle(name: str, part: str, data: dict, want: list[float], cb: dict) -> None:
