@@ -16,9 +16,9 @@ c.CourseDirectory.autograded_directory = "autograded"
 c.CourseDirectory.feedback_directory = "feedback"
 # c.CourseDirectory.db_url is left at its default: sqlite:///<this directory>/gradebook.db
 # An assignment's folder also holds the instructor's spec (grader/assignment.py) and its
-# sample submissions: nbgrader's release and its copies leave them out.
+# sample submissions (grader/samples.py): nbgrader's release and its copies leave them out.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback",
-                            "assignment.py", "samples"]
+                            "assignment.py", "samples.py"]
 
 # Autograde: every cell gets CELL_TIMEOUT_S (a backstop: the checks themselves stop a
 # student's call after CALL_TIMEOUT_S); after a timeout the kernel is interrupted and

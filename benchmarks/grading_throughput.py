@@ -132,7 +132,7 @@ def _process_seconds(cells: list[dict], kind: str, repeat: int = 5) -> list[tupl
     """(time the cell reported, the whole process) for ``repeat`` runs of ``cells``."""
     from grader import config
     from grader.run import run_submission
-    from grader.sandbox import Sandbox, write_runtime
+    from grader.sandbox import sandbox_of, write_runtime
 
     times = []
     for _ in range(repeat):
@@ -140,7 +140,7 @@ def _process_seconds(cells: list[dict], kind: str, repeat: int = 5) -> list[tupl
             snapshot, runtime = Path(tmp, "snapshot"), write_runtime(Path(tmp, "runtime"))
             snapshot.mkdir()
             (snapshot / "schedules.ipynb").write_bytes(b"x" * 200_000)  # a notebook's size
-            sandbox = Sandbox(kind)
+            sandbox = sandbox_of(kind)
             sandbox.write_etc(runtime)
             for path in [Path(tmp), *Path(tmp).rglob("*")]:
                 path.chmod(0o755 if path.is_dir() else 0o644)

@@ -19,7 +19,7 @@ from grader.assignment import PARTS, Assignment, FileTest
 from grader.extract import integrity_notes, student_cells
 from grader.run import run_submission
 from grader.runtime_files import link
-from grader.sandbox import Sandbox, write_runtime
+from grader.sandbox import Bubblewrap, Sandbox, write_runtime
 from grader.snapshot import SnapshotError, shown, take
 
 
@@ -230,7 +230,7 @@ def run_checks(notebook: str | Path, assignment: str,
     the files the grading run itself wrote. :data:`STAGES` lists these steps.
     """
     spec = assignments.get(assignment)
-    g = Grading(spec=spec, notebook=Path(notebook), source=source, sandbox=sandbox or Sandbox(),
+    g = Grading(spec=spec, notebook=Path(notebook), source=source, sandbox=sandbox or Bubblewrap(),
                 limits=limits or spec.limits, work=workspace.folder("grading-"),
                 start=time.perf_counter())
     g.tests = [(grade_id, test, {part: test.check.params(part) for part in PARTS})

@@ -24,7 +24,7 @@ from grader import assignment as assignments
 from grader import config as grader_config
 from grader import gradebook, workspace
 from grader.grade import TestResult, required_files, judge, run_checks
-from grader.sandbox import Sandbox, SandboxError
+from grader.sandbox import KINDS, SandboxError, sandbox_of
 from grader.snapshot import SnapshotError, take
 
 # The run's gradebook (its state: what was graded, what failed, what a rerun skips).
@@ -67,7 +67,7 @@ OPTIONS = (
            kwargs={"action": "store_true"}),
     Option("--sandbox", "confine student code with bubblewrap (default), or not at all "
            "(only for code you trust)",
-           kwargs={"default": "bwrap", "choices": ["bwrap", "none"]}),
+           kwargs={"default": "bwrap", "choices": list(KINDS)}),
     Option("--timeout", "wall-clock limit of a submission's process, seconds (default: the "
            "assignment's, see its assignments/source/<name>/assignment.py)", kwargs={"type": float}),
     Option("--memory", "its memory limit, GiB (default: the assignment's)",
@@ -127,7 +127,7 @@ def pytest_sessionstart(session):
     if not assignment or hasattr(session.config, "workerinput"):
         return
     try:
-        Sandbox(session.config.getoption("sandbox")).check()
+        sandbox_of(session.config.getoption("sandbox")).check()
     except SandboxError as exc:
         pytest.exit(f"cannot grade: {exc}", returncode=2)
     from dlcourse.datasets import DatasetError
@@ -209,7 +209,7 @@ class Submission(pytest.File):
     def setup(self):
         try:
             self.run = run_checks(self.path, self.assignment, self.config.getoption("source"),
-                                  sandbox=Sandbox(self.config.getoption("sandbox")),
+                                  sandbox=sandbox_of(self.config.getoption("sandbox")),
                                   limits=limits_from(self.config))
         except SandboxError as exc:  # every submission would fail alike: stop, grade no one
             pytest.exit(f"cannot grade: {exc}", returncode=3)

@@ -23,7 +23,6 @@ import json
 import os
 import secrets
 import select
-import shutil
 import signal
 import subprocess
 import sys
@@ -36,7 +35,7 @@ from pathlib import Path
 from grader import config
 from grader.assignment import PARTS
 from grader.config import Limits
-from grader.sandbox import BOOT, Sandbox, SandboxError
+from grader.sandbox import BOOT, Bubblewrap, Sandbox, SandboxError
 
 # The longest event line kept from a submission's process (a 1cycle run's rates, a
 # model's predictions on 10,000 images); longer ones are dropped.
@@ -158,14 +157,12 @@ def run_submission(cells: list[dict], tests: list[tuple[str, str, dict]], probes
     "outputs": Path | None}``, where each ``data`` is what the probe returned (the
     values of a ``calls`` probe joined), or a failure ``{"error", "kind", ...}``.
     """
-    sandbox = sandbox or Sandbox()
+    sandbox = sandbox or Bubblewrap()
     scratch = Path(scratch) if scratch else Path(tempfile.mkdtemp(prefix="run-"))
     env = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1",
            # the grader's own backend (the course's default, or the instructor's choice)
            **({"KERAS_BACKEND": os.environ["KERAS_BACKEND"]} if "KERAS_BACKEND" in os.environ else {}),
-           **({"HOME": "/tmp", "MPLCONFIGDIR": "/tmp/matplotlib", "KERAS_HOME": "/tmp/keras",
-               "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
-              if sandbox.confined else {}),
+           **sandbox.environment(),
            **(env or {})}
     remaining = requests_for(tests)
     data: dict[str, dict] = {g: {} for g, _, _ in tests}
@@ -244,16 +241,10 @@ def _launch(cells, remaining: list[Request], probes: str, snapshot: Path, runtim
     argv = [sys.executable, "-I", "-c",
             BOOT.format(runtime=sandbox.paths(runtime, snapshot)["runtime"]),
             json.dumps(sandbox.boot_spec(limits, events_w))]
-    argv = sandbox.command(argv, runtime, snapshot, env, packages)
-    cwd = folder
-    if not sandbox.confined:  # no tmpfs: the working directory is a plain copy
-        cwd = folder / "submission"
-        shutil.copytree(snapshot, cwd)
-        env = {**os.environ, **env}
+    argv, cwd, env = sandbox.prepare(argv, runtime, snapshot, env, packages, folder)
     setup = {"cells": cells, "cell_timeout": config.CELL_TIMEOUT_S, "probes": probes,
              "outputs": list(outputs), "outputs_fd": outputs_file.fileno(),
-             "quota": {"bytes": limits.disk_bytes, "files": limits.disk_files}
-             if sandbox.confined else None}
+             "quota": sandbox.quota(limits)}
     log_path = folder / "output.log"
     done: list[tuple[Request, dict]] = []
     with open(log_path, "wb") as log_file:

@@ -20,8 +20,8 @@ mounted the tmpfs, and, when the grader runs as root, a user id of its own, so t
 descriptor whose size ``RLIMIT_FSIZE`` bounds. The hidden tests, the references, the
 held-out labels, the gradebook and other submissions are not in its filesystem at all.
 
-``kind="none"`` runs the same program without confinement (no tmpfs, no quota), for
-trusted code or a machine without bubblewrap.
+:class:`Unconfined` (``--sandbox none``) runs the same program without confinement (no
+tmpfs, no quota), for trusted code or a machine without bubblewrap.
 """
 from __future__ import annotations
 
@@ -94,44 +94,118 @@ def _site_packages(roots: list[str]) -> list[str]:
 
 
 class Sandbox:
-    def __init__(self, kind: str = "bwrap"):
-        if kind not in ("bwrap", "none"):
-            raise ValueError(f"unknown sandbox {kind!r}: 'bwrap' or 'none'")
-        self.kind = kind
-        self.bwrap = shutil.which("bwrap")
+    """Where a submission's process runs. Each kind (:data:`KINDS`) supplies the
+    command, the environment, the working directory and the limits of that process, so
+    the code that starts it (:mod:`grader.run`) never asks which kind it has."""
+
+    kind = ""
+    confined = False  # told to the boot (grader/boot.py): mount the quotas, drop privileges
+
+    def __init__(self):
         # Root switches to a user id of its own per grading process (RLIMIT_NPROC never
         # binds root); two graders running at once get different ones.
         self.uid = 100_000 + os.getpid() % 100_000 if os.geteuid() == 0 else None
 
-    @property
-    def confined(self) -> bool:
-        return self.kind == "bwrap"
+    def check(self) -> None:
+        """Raise :class:`SandboxError` unless a submission can run this way here."""
+
+    def paths(self, runtime: Path, snapshot: Path) -> dict[str, str]:
+        """The two folders as the process sees them."""
+        return {"runtime": str(runtime), "snapshot": str(snapshot)}
+
+    def boot_spec(self, limits: Limits, events_fd: int) -> dict:
+        return {"confined": self.confined, "uid": self.uid, "events_fd": events_fd,
+                "quota_bytes": limits.disk_bytes, "quota_files": limits.disk_files + 8}
+
+    def quota(self, limits: Limits) -> dict | None:
+        """The write quotas the process enforces on itself (None: none)."""
+        return None
+
+    def environment(self) -> dict[str, str]:
+        """The variables the process gets besides the grader's own."""
+        return {}
+
+    def prepare(self, argv: list[str], runtime: Path, snapshot: Path, env: dict[str, str],
+                packages: tuple[str, ...] | None, folder: Path) -> tuple[list[str], Path, dict]:
+        """``(command, working directory, environment)`` of the process that runs
+        ``argv`` on a copy of ``snapshot``; ``folder`` is the grader's for this launch.
+        ``packages``: the only site-packages the process may import (None: all)."""
+        raise NotImplementedError
+
+    def write_etc(self, runtime: Path) -> None:
+        """The sandbox's own ``passwd``, ``group`` and ``hosts``."""
+        etc = runtime / "etc"
+        etc.mkdir(exist_ok=True)
+        uid = self.uid if self.uid is not None else os.getuid()
+        gid = self.uid if self.uid is not None else os.getgid()
+        (etc / "passwd").write_text(f"root:x:0:0::/nonexistent:/usr/sbin/nologin\n"
+                                    f"student:x:{uid}:{gid}::/tmp:/usr/sbin/nologin\n")
+        (etc / "group").write_text(f"root:x:0:\nstudent:x:{gid}:\n")
+        (etc / "hosts").write_text("127.0.0.1 localhost\n")
+
+    def limit(self, limits: Limits):
+        """A ``preexec_fn`` that sets the process's resource limits (inherited by
+        everything it starts); computed here, in the grader's process."""
+        rlimits = [(resource.RLIMIT_AS, limits.memory_bytes),
+                   (resource.RLIMIT_FSIZE, limits.file_size_bytes),
+                   (resource.RLIMIT_CORE, 0), *self.more_limits(limits)]
+
+        def apply():
+            for which, value in rlimits:
+                resource.setrlimit(which, (value, value))
+        return apply
+
+    def more_limits(self, limits: Limits) -> list[tuple[int, int]]:
+        """A kind's own resource limits, ``(RLIMIT_..., value)``."""
+        return []
+
+
+class Unconfined(Sandbox):
+    """The same program without confinement (no tmpfs, no quota, the grader's own
+    environment, a plain copy of the submission as its working directory): for trusted
+    code or a machine without bubblewrap."""
+
+    kind = "none"
+
+    def prepare(self, argv, runtime, snapshot, env, packages, folder):
+        cwd = folder / "submission"
+        shutil.copytree(snapshot, cwd)
+        return argv, cwd, {**os.environ, **env}
+
+
+class Bubblewrap(Sandbox):
+    """The bubblewrap sandbox this module's docstring describes."""
+
+    kind = "bwrap"
+    confined = True
+
+    def __init__(self):
+        super().__init__()
+        self.bwrap = shutil.which("bwrap")
 
     def check(self) -> None:
-        """Raise :class:`SandboxError` unless a submission can be confined here."""
-        if self.kind == "none":
-            return
         if not self.bwrap:
             raise SandboxError("bubblewrap is not installed (`apt install bubblewrap`); it "
                                "confines student code. `--sandbox none` grades without it "
                                "(only for code you trust)")
 
     def paths(self, runtime: Path, snapshot: Path) -> dict[str, str]:
-        """The two folders as the process sees them."""
-        if not self.confined:
-            return {"runtime": str(runtime), "snapshot": str(snapshot)}
         return dict(INSIDE)
 
-    def boot_spec(self, limits: Limits, events_fd: int) -> dict:
-        return {"confined": self.confined, "uid": self.uid, "events_fd": events_fd,
-                "quota_bytes": limits.disk_bytes, "quota_files": limits.disk_files + 8}
+    def quota(self, limits: Limits) -> dict | None:
+        return {"bytes": limits.disk_bytes, "files": limits.disk_files}
+
+    def environment(self) -> dict[str, str]:
+        return {"HOME": "/tmp", "MPLCONFIGDIR": "/tmp/matplotlib", "KERAS_HOME": "/tmp/keras",
+                "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
+
+    def prepare(self, argv, runtime, snapshot, env, packages, folder):
+        return self.command(argv, runtime, snapshot, env, packages), folder, env
 
     def command(self, argv: list[str], runtime: Path, snapshot: Path, env: dict[str, str],
                 packages: tuple[str, ...] | None = None) -> list[str]:
         """``argv`` (a command inside the sandbox) wrapped in the sandbox. ``packages``:
         the only site-packages the process may import (None: all of them)."""
-        if not self.confined:
-            return argv
         args = [self.bwrap, "--die-with-parent", "--new-session", "--unshare-pid",
                 "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
         if self.uid is None:
@@ -193,17 +267,6 @@ class Sandbox:
             args += ["--setenv", key, value]
         return args + argv
 
-    def write_etc(self, runtime: Path) -> None:
-        """The sandbox's own ``passwd``, ``group`` and ``hosts``."""
-        etc = runtime / "etc"
-        etc.mkdir(exist_ok=True)
-        uid = self.uid if self.uid is not None else os.getuid()
-        gid = self.uid if self.uid is not None else os.getgid()
-        (etc / "passwd").write_text(f"root:x:0:0::/nonexistent:/usr/sbin/nologin\n"
-                                    f"student:x:{uid}:{gid}::/tmp:/usr/sbin/nologin\n")
-        (etc / "group").write_text(f"root:x:0:\nstudent:x:{gid}:\n")
-        (etc / "hosts").write_text("127.0.0.1 localhost\n")
-
     @staticmethod
     def _secrets() -> list[str]:
         import importlib.util
@@ -215,18 +278,21 @@ class Sandbox:
             found.append(os.path.realpath(data))
         return found
 
-    def limit(self, limits: Limits):
-        """A ``preexec_fn`` that sets the process's resource limits (inherited by the
-        sandbox and everything it starts)."""
+    def more_limits(self, limits: Limits) -> list[tuple[int, int]]:
+        """RLIMIT_NPROC, which bounds a fork bomb: the sandbox's processes and threads
+        (its own user id under root; our user's other processes count too otherwise)."""
         nproc = limits.processes
-        if self.uid is None:  # our own user: its processes elsewhere count too
+        if self.uid is None:
             nproc += _tasks_of(os.getuid())
+        return [(resource.RLIMIT_NPROC, nproc)]
 
-        def apply():
-            resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
-            resource.setrlimit(resource.RLIMIT_FSIZE,
-                               (limits.file_size_bytes, limits.file_size_bytes))
-            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-            if self.confined:
-                resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
-        return apply
+
+KINDS = {cls.kind: cls for cls in (Bubblewrap, Unconfined)}
+
+
+def sandbox_of(kind: str = "bwrap") -> Sandbox:
+    """A sandbox of ``kind`` (``bwrap`` or ``none``)."""
+    try:
+        return KINDS[kind]()
+    except KeyError:
+        raise ValueError(f"unknown sandbox {kind!r}: {' or '.join(map(repr, KINDS))}") from None

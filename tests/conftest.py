@@ -15,6 +15,28 @@ ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
+# pytest-xdist: with --dist loadfile (pyproject.toml) a module's tests run on one worker.
+# tests/test_assignment_samples.py is parametrized over the assignments; each
+# assignment's tests there are a unit of their own, so two assignments train and grade
+# their samples on two workers at once.
+PER_PARAM = ("tests/test_assignment_samples.py",)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class PerAssignment(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            scope = super()._split_scope(nodeid)
+            if scope in PER_PARAM and nodeid.endswith("]"):
+                return f"{scope}[{nodeid.rsplit('[', 1)[1]}"
+            return scope
+
+    return PerAssignment(config, log)
+
+
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT

@@ -11,8 +11,8 @@ import pytest
 
 from grader import intro
 from grader.assignment import ModelAssignment, all_assignments, find_check, get
-from grader.sandbox import Sandbox
-from model_assignment_harness import copy_course, nbgrader
+from grader.sandbox import Bubblewrap
+from assignment_samples import copy_course, nbgrader
 
 NAMES = sorted(all_assignments())
 
@@ -76,7 +76,7 @@ def test_the_course_readme_lists_every_assignment():
 
 
 def test_the_sandbox_hides_every_assignment_folder():
-    secrets = Sandbox._secrets()
+    secrets = Bubblewrap._secrets()
     assert all(any(str(get(name).folder).startswith(s) for s in secrets) for name in NAMES)
 
 
