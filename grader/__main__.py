@@ -3,7 +3,9 @@
 grader's plugin, and writes the gradebook. Options after ``--`` go to pytest (e.g.
 ``-- -k alice`` or ``-- -n 4`` with pytest-xdist). ``--shard K/N`` grades one share of
 the class (one task of a Slurm array, a Kubernetes indexed Job, a CI matrix), and
-``python -m grader merge OUT1 OUT2 ... --out DIR`` joins the shards' gradebooks."""
+``python -m grader merge OUT1 OUT2 ... --out DIR`` joins the shards' gradebooks.
+``python -m grader compare OLD NEW`` lists how two gradebooks of one class differ (exit
+status 1 if they do), e.g. before and after a change of the grader."""
 from __future__ import annotations
 
 import argparse
@@ -28,6 +30,10 @@ def main(argv: list[str] | None = None) -> int:
     merge = commands.add_parser("merge", help="join shards' gradebooks into one")
     merge.add_argument("shards", nargs="+", help="the --out folders of the shards")
     merge.add_argument("--out", required=True, help="where to write the joined gradebook")
+    compare = commands.add_parser("compare", help="how one gradebook's grades differ from "
+                                  "another's (the same class graded twice)")
+    compare.add_argument("old", help="an --out folder")
+    compare.add_argument("new", help="another --out folder")
     argv = list(sys.argv[1:] if argv is None else argv)
     pytest_args = argv[argv.index("--") + 1:] if "--" in argv else []
     args = parser.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
@@ -38,6 +44,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(book['students'])} student(s) from {len(args.shards)} shard(s); "
               f"gradebook in {args.out}")
         return 0
+    if args.command == "compare":
+        from grader.gradebook import compare as compare_gradebooks
+        differences = compare_gradebooks(args.old, args.new)
+        print("\n".join(differences) if differences else "the same grades")
+        return 1 if differences else 0
     folders = submissions(Path(args.submitted).resolve(), args.assignment)
     if not folders:
         print(f"no submissions of {args.assignment!r} in {args.submitted}", file=sys.stderr)

@@ -148,3 +148,36 @@ def merge(outs: list[str | Path], out: str | Path) -> dict:
             graded[student] = record
     write([graded[s] for s in sorted(graded)], out, assignment)
     return json.loads((Path(out) / "gradebook.json").read_text())
+
+
+# What a student's grade is, for comparing two gradebooks: everything but the timing.
+COMPARED = ("points", "passed", "reason")
+
+
+def compare(old: str | Path, new: str | Path) -> list[str]:
+    """How gradebook ``new`` differs from ``old`` for the same class (e.g. graded again
+    by another version of the grader): one line per student or test whose points,
+    reason, cell errors, notes or digest differ; no line when the grades are the same.
+    Timings are not compared."""
+    old_name, old_book = read(old)
+    new_name, new_book = read(new)
+    lines = [] if old_name == new_name else [f"assignment: {old_name!r} -> {new_name!r}"]
+    for student in sorted(set(old_book) | set(new_book)):
+        a, b = old_book.get(student), new_book.get(student)
+        if a is None or b is None:
+            lines.append(f"{student}: only in {'the new' if a is None else 'the old'} gradebook")
+            continue
+        tests_a = {r.test: r for r in a["results"]}
+        tests_b = {r.test: r for r in b["results"]}
+        for test in sorted(set(tests_a) | set(tests_b)):
+            ra, rb = tests_a.get(test), tests_b.get(test)
+            if ra is None or rb is None:
+                lines.append(f"{student} {test}: only in {'the new' if ra is None else 'the old'} gradebook")
+                continue
+            for key in COMPARED:
+                if getattr(ra, key) != getattr(rb, key):
+                    lines.append(f"{student} {test} {key}: {getattr(ra, key)!r} -> {getattr(rb, key)!r}")
+        for key in ("cell_errors", "notes", "digest"):
+            if a.get(key) != b.get(key):
+                lines.append(f"{student} {key}: {a.get(key)!r} -> {b.get(key)!r}")
+    return lines

@@ -2,7 +2,8 @@
 (assignments/source/schedules/samples.py; tests/test_assignment_samples.py grades every
 assignment's): a hidden failure names no hidden input, locked cells are restored, an
 interrupted batch resumes, shards merge into the single run's gradebook, ``--sandbox
-none`` grades alike, and missing data stop the grader before it grades."""
+none`` grades alike, two gradebooks compare, and missing data stop the grader before
+it grades."""
 from __future__ import annotations
 
 import json
@@ -122,6 +123,26 @@ def test_shards_merge_into_the_single_run_gradebook(tmp_path, graded):
     assert sorted(p.name for p in (merged / "feedback").iterdir()) == [f"{s}.txt" for s in students]
     rows = (merged / "gradebook.csv").read_text().splitlines()
     assert rows == (single_out / "gradebook.csv").read_text().splitlines()
+
+
+def test_compare_lists_what_differs_between_two_gradebooks(tmp_path, graded):
+    """``python -m grader compare``: nothing between a gradebook and its copy; a changed
+    grade, reason or note is listed, and the exit status says so."""
+    _, out = graded
+    same = subprocess.run([sys.executable, "-m", "grader", "compare", str(out), str(out)],
+                          capture_output=True, text=True)
+    assert same.returncode == 0 and "the same grades" in same.stdout, same.stdout + same.stderr
+    changed = tmp_path / "changed"
+    changed.mkdir()
+    book = json.loads((out / "gradebook.json").read_text())
+    test = book["students"]["correct"]["tests"][0]
+    test.update(points=0, passed=False, reason="a new reason")
+    (changed / "gradebook.json").write_text(json.dumps(book))
+    proc = subprocess.run([sys.executable, "-m", "grader", "compare", str(out), str(changed)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert f"correct {test['test']} points: " in proc.stdout and "'a new reason'" in proc.stdout
+    assert "partial" not in proc.stdout
 
 
 def test_the_grader_stops_before_grading_when_its_data_are_missing(tmp_path):
