@@ -118,6 +118,12 @@ def gradebook_points(book: dict) -> dict:
     return {s: {t["test"]: t["points"] for t in r["tests"]} for s, r in book["students"].items()}
 
 
+def outside_solutions(spec) -> str:
+    """The source notebook's cells' text without its solution regions."""
+    text = "\n".join(c.source for c in nbformat.read(str(spec.notebook_path), as_version=4).cells)
+    return re.sub(r"### BEGIN SOLUTION.*?### END SOLUTION", "", text, flags=re.DOTALL)
+
+
 def solution_lines(spec) -> list[str]:
     """The lines between ### BEGIN SOLUTION and ### END SOLUTION, in every answer cell."""
     text = "\n".join(c.source for c in nbformat.read(str(spec.notebook_path), as_version=4).cells)
