@@ -87,3 +87,31 @@ def test_the_release_leaves_the_spec_out(tmp_path):
         nbgrader(course, "generate_assignment", name, "--force")
         released = sorted(p.name for p in (course / "release" / name).iterdir())
         assert released == [get(name).notebook], released
+
+
+def test_the_sandbox_answers_every_name_a_set_up_cell_imports():
+    """In the sandbox, ``grader.data`` and ``grader.thresholds`` are the notebook facade
+    (grader/sandbox.py's RUNTIME_MODULES): each name a model notebook's set-up cell
+    imports exists there, taking the arguments the grader's own function takes."""
+    import ast
+    import importlib
+    import inspect
+
+    from grader import notebook_facade
+    for name in NAMES:
+        spec = get(name)
+        if not isinstance(spec, ModelAssignment):
+            continue
+        cells = nbformat.read(str(spec.notebook_path), as_version=4).cells
+        setup = next(c for c in cells if _meta(c).get("grade_id") == "setup")
+        for node in ast.walk(ast.parse(setup.source)):
+            if isinstance(node, ast.ImportFrom) and node.module in ("grader.data", "grader.thresholds"):
+                for alias in node.names:
+                    ours = getattr(importlib.import_module(node.module), alias.name)
+                    theirs = getattr(notebook_facade, alias.name, None)
+                    assert theirs is not None, f"{name}: the sandbox has no {node.module}.{alias.name}"
+                    positional = [p for p in inspect.signature(ours).parameters.values()
+                                  if p.default is inspect.Parameter.empty]
+                    assert [p.name for p in positional] == \
+                        [p.name for p in inspect.signature(theirs).parameters.values()
+                         if p.default is inspect.Parameter.empty], alias.name
