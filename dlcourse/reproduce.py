@@ -3,8 +3,9 @@
     python -m dlcourse.reproduce --profile full               # everything not yet recorded
     python -m dlcourse.reproduce --profile full fashion_ mnist_rmsprop_lr_0.5 --force
 
-Each experiment runs once per seed of its profile settings; a record is written as
-soon as its experiment finishes, so an interrupted run keeps what it finished.
+Each experiment runs once per seed of its profile settings; its records and its seeds'
+curves (``histories/``) are written as soon as it finishes, so an interrupted run keeps
+what it finished.
 """
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ import time
 
 from dlcourse.experiments import load_all
 from dlcourse.profiles import Profile
-from dlcourse.results import RESULTS_PATH, find_record, load_records, make_record, save_record
+from dlcourse.results import (RESULTS_PATH, find_record, load_records, make_record,
+                              save_histories, save_record)
 
 
 def run_experiment(experiment, profile: Profile, path=RESULTS_PATH, seeds=None) -> list[dict]:
@@ -27,6 +29,8 @@ def run_experiment(experiment, profile: Profile, path=RESULTS_PATH, seeds=None) 
         print(f"  {experiment.id} seed {seed}: {shown} ({result['epochs_run']} epochs)",
               flush=True)
     seconds = time.perf_counter() - started
+    save_histories(experiment.id, profile.name, settings.seeds,
+                   [r.get("history", {}) for r in per_seed], path)
     records = []
     for metric in experiment.metrics:
         value, source = experiment.reference(metric)

@@ -2,11 +2,15 @@
 
 ``book/results/reproduction.json`` holds one record per (experiment, metric, profile).
 The chapters and the reproduction table read it, so the text never drifts from the
-numbers; ``python -m dlcourse.reproduce`` writes it.
+numbers; ``python -m dlcourse.reproduce`` writes it. Beside it,
+``histories/<experiment>.<profile>.json`` keeps each seed's per-epoch curves (loss and
+accuracy on the training and held-out data, and the learning rate where a schedule
+changes it), rounded to 4 significant digits: what the chapters' figures draw.
 """
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import statistics
@@ -18,6 +22,58 @@ RESULTS_DIR = Path(__file__).resolve().parents[1] / "book" / "results"
 RESULTS_PATH = RESULTS_DIR / "reproduction.json"
 FIELDS = ("experiment", "metric", "reference", "reference_source", "profile", "seeds", "values",
           "mean", "std", "epochs_run", "seconds", "date", "hardware", "versions")
+
+
+HISTORY_DIGITS = 4
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def histories_path(experiment: str, profile: str, records: Path = RESULTS_PATH) -> Path:
+    """Where the curves of ``experiment`` live, beside the records file ``records``."""
+    return Path(records).parent / "histories" / f"{experiment}.{profile}.json"
+
+
+def compact(history: dict) -> dict[str, list]:
+    """A Keras history as short lists: values rounded to HISTORY_DIGITS significant
+    digits (NaN and infinities as null), the learning rate only where it changes."""
+    def rounded(value):
+        value = float(value)
+        return float(f"{value:.{HISTORY_DIGITS}g}") if math.isfinite(value) else None
+
+    out = {key: [rounded(v) for v in values] for key, values in sorted(history.items())}
+    rate = out.get("learning_rate")
+    if rate is not None and len(set(rate)) <= 1:
+        del out["learning_rate"]
+    return out
+
+
+def save_histories(experiment: str, profile: str, seeds, histories: list[dict],
+                   records: Path = RESULTS_PATH) -> Path:
+    """Write each seed's curves, one line per curve, so that a re-run diffs line by line."""
+    path = histories_path(experiment, profile, records)
+    seeds_text = ",\n".join(
+        f" {json.dumps(str(seed))}: {{\n" + ",\n".join(
+            f"  {json.dumps(curve)}: {json.dumps(values)}" for curve, values in compact(h).items())
+        + "\n }" for seed, h in zip(seeds, histories))
+    _atomic_write(path, f'{{"experiment": {json.dumps(experiment)}, '
+                        f'"profile": {json.dumps(profile)},\n"seeds": {{\n{seeds_text}\n}}}}\n')
+    return path
+
+
+def load_histories(experiment: str, profile: str = "full",
+                   records: Path = RESULTS_PATH) -> dict[int, dict[str, list]]:
+    """seed -> curve -> per-epoch values ({} when none was recorded)."""
+    path = histories_path(experiment, profile, records)
+    if not path.exists():
+        return {}
+    return {int(seed): curves for seed, curves in json.loads(path.read_text())["seeds"].items()}
 
 
 def load_records(path: Path = RESULTS_PATH) -> list[dict]:
@@ -45,12 +101,7 @@ def save_record(record: dict, path: Path = RESULTS_PATH) -> None:
                if (r["experiment"], r["metric"], r["profile"]) != key]
     records.append({f: record[f] for f in FIELDS})
     records.sort(key=lambda r: (r["experiment"], r["metric"], r["profile"]))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(records, f, indent=1)
-        f.write("\n")
-    os.replace(tmp, path)
+    _atomic_write(path, json.dumps(records, indent=1) + "\n")
 
 
 def make_record(experiment: str, metric: str, values: list[float], *, seeds, profile: str,

@@ -159,3 +159,10 @@ def test_reproduce_records_the_seeds_it_is_given(tmp_path):
                            experiment]) == 0
     record = find_record(load_records(out), experiment, "test_accuracy", "quick")
     assert record["seeds"] == [3, 4] and len(record["values"]) == 2, record
+    # Each seed's curves, one value per epoch, beside the records.
+    from dlcourse.results import histories_path, load_histories
+    curves = load_histories(experiment, "quick", out)
+    assert sorted(curves) == [3, 4] and histories_path(experiment, "quick", out).parent == tmp_path / "histories"
+    for seed, history in curves.items():
+        assert {"loss", "accuracy"} <= set(history), history
+        assert all(len(values) == record["epochs_run"][0] for values in history.values())

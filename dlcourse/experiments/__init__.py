@@ -22,7 +22,8 @@ class Experiment:
     id: str
     label: str               # its name in the chapter's table
     settings_key: str        # the entry of dlcourse.profiles.SETTINGS that sizes it
-    run: Callable            # run(settings, seed) -> {metric: value, ..., "epochs_run": n}
+    run: Callable            # run(settings, seed) -> {metric: value, ..., "epochs_run": n,
+                             #                        "history": {curve: per-epoch values}}
     metrics: tuple[str, ...]  # recorded by reproduce; the last one tells a run is recorded
     shown: tuple[str, ...]    # the metrics its chapter's table shows
     chapter: str
@@ -57,7 +58,8 @@ def declare(id: str, train: Callable | None = None, *args, label: str, settings:
 
     def run(run_settings, seed):
         result = train(*args, run_settings, seed)
-        return {**{m: result.scores[m] for m in metrics}, "epochs_run": result.epochs_run}
+        return {**{m: result.scores[m] for m in metrics}, "epochs_run": result.epochs_run,
+                "history": dict(getattr(result, "history", None) or {})}
 
     experiment = Experiment(id=id, label=label, settings_key=settings, run=run,
                             metrics=tuple(metrics), shown=tuple(shown or metrics),
