@@ -48,7 +48,7 @@ SETTINGS = {
     "mnist_lr_sweep": Sizes(
         quick=RunSettings(epochs=2, batch_size=100, train_size=6000, test_size=2000,
                           seeds=(777,)),
-        full=RunSettings(epochs=30, batch_size=100, seeds=(777,))),
+        full=RunSettings(epochs=30, batch_size=100, seeds=(777, 1, 2))),
     # Chapter 2: seven optimizers on Fashion-MNIST, 80/20 split, 5 epochs.
     "fashion_optimizers": Sizes(
         quick=RunSettings(epochs=3, batch_size=32, train_size=6000, test_size=2000,
