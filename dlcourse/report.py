@@ -95,8 +95,9 @@ def show_table(items, this_build: dict | None = None, *, profile: str = "quick")
 
 
 def glue_full(name: str, experiment: str, metric: str, *, digits: int = 4,
-              records: list[dict] | None = None) -> str:
-    """Glue the full-profile mean of a metric under ``name`` for use in the chapter's text."""
+              records: list[dict] | None = None) -> None:
+    """Glue the full-profile mean of a metric under ``name`` for use in the chapter's text.
+    Returns nothing: as a cell's last line, a returned value would show as its output."""
     from IPython.display import Markdown
     from myst_nb import glue
 
@@ -104,16 +105,15 @@ def glue_full(name: str, experiment: str, metric: str, *, digits: int = 4,
     record = find_record(records, experiment, metric, "full")
     text = _fmt(record["mean"], digits) if record else "(not yet run)"
     glue(name, Markdown(text), display=False)  # shown with {glue:md}`name`, without quotes
-    return text
 
 
-def glue_text(name: str, text: str) -> str:
-    """Glue any text (a number this build measured, say) for {glue:md}`name`."""
+def glue_text(name: str, text: str) -> None:
+    """Glue any text (a number this build measured, say) for {glue:md}`name`; returns
+    nothing, so that a cell ending with it shows no stray value."""
     from IPython.display import Markdown
     from myst_nb import glue
 
     glue(name, Markdown(text), display=False)
-    return text
 
 
 # ------------------------------------------------------------ reproduction page
