@@ -133,3 +133,52 @@ def plot_rate_schedule(rates, *, ax=None, title=None, label=None):
     if title:
         ax.set_title(title)
     return ax
+
+
+def seed_band(curves: list[list]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(epochs, mean, min, max) over seeds' curves of unequal length (early stopping):
+    each epoch over the seeds that reached it."""
+    longest = max(len(c) for c in curves)
+    table = np.full((len(curves), longest), np.nan)
+    for i, curve in enumerate(curves):
+        table[i, :len(curve)] = [np.nan if v is None else v for v in curve]
+    return (np.arange(1, longest + 1), np.nanmean(table, axis=0), np.nanmin(table, axis=0),
+            np.nanmax(table, axis=0))
+
+
+def plot_recorded(experiments: dict[str, str], curve: str, *, ax=None, title=None,
+                  build: dict | None = None, build_label: str = "this build",
+                  profile: str = "full", log=False, ylabel=None):
+    """The recorded curves of each labelled experiment (``label -> experiment id``): the
+    mean over its seeds with a min–max band, from ``book/results/histories``; and, thin
+    and dotted in the same colour, this build's own run (``build``: label -> history)."""
+    import matplotlib.pyplot as plt
+
+    from dlcourse.results import load_histories
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4))
+    for i, (label, experiment) in enumerate(experiments.items()):
+        color = f"C{i % 10}"
+        seeds = load_histories(experiment, profile)
+        curves = [h[curve] for h in seeds.values() if curve in h]
+        if curves:
+            epochs, mean, low, high = seed_band(curves)
+            ax.plot(epochs, mean, color=color, label=f"{label} ({profile}, {len(curves)} seeds)")
+            ax.fill_between(epochs, low, high, color=color, alpha=0.2, linewidth=0)
+        history = (build or {}).get(label)
+        if history is not None:
+            values = getattr(history, "history", history).get(curve)
+            if values:
+                ax.plot(np.arange(1, len(values) + 1), values, color=color, linestyle=":",
+                        marker=".", linewidth=1)
+    if build:
+        ax.plot([], [], color="grey", linestyle=":", marker=".", linewidth=1, label=build_label)
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel or curve.replace("_", " "))
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
+    return ax

@@ -193,3 +193,11 @@ def reproduction_page() -> str:
 if __name__ == "__main__":
     PAGE_PATH.write_text(reproduction_page())
     print(f"wrote {PAGE_PATH}")
+
+
+def build_label(profile, settings) -> str:
+    """What this build's own run is, beside the recorded full-profile curves."""
+    if profile.name == "full":
+        return "this build (full profile: one more seed)"
+    images = f"{settings.train_size:,} images" if settings.train_size else "all images"
+    return f"this build, {profile.name} profile: {settings.epochs} epochs on {images}"

@@ -166,3 +166,25 @@ def test_reproduce_records_the_seeds_it_is_given(tmp_path):
     for seed, history in curves.items():
         assert {"loss", "accuracy"} <= set(history), history
         assert all(len(values) == record["epochs_run"][0] for values in history.values())
+
+
+def test_the_recorded_curves_are_drawn_as_a_band_over_seeds(tmp_path, monkeypatch):
+    """plot_recorded: the mean over the seeds that reached each epoch (early stopping
+    ends seeds at different epochs), between the lowest and the highest seed."""
+    import matplotlib
+    matplotlib.use("Agg")
+    from dlcourse import plotting, results
+
+    epochs, mean, low, high = plotting.seed_band([[1.0, 2.0, 3.0], [3.0, None], [2.0]])
+    assert list(epochs) == [1, 2, 3]
+    assert list(mean) == [2.0, 2.0, 3.0] and list(low) == [1.0, 2.0, 3.0] and list(high) == [3.0, 2.0, 3.0]
+    records = tmp_path / "records.json"
+    results.save_histories("exp", "full", [1, 2], [{"val_loss": [2.0, 1.0]}, {"val_loss": [3.0, 2.0]}],
+                           records)
+    monkeypatch.setattr(results, "RESULTS_PATH", records)
+    monkeypatch.setattr(results.load_histories, "__defaults__", ("full", records))
+    ax = plotting.plot_recorded({"a": "exp"}, "val_loss", build={"a": {"val_loss": [2.5]}},
+                                build_label="this build")
+    lines = {line.get_label(): list(line.get_ydata()) for line in ax.get_lines()}
+    assert lines["a (full, 2 seeds)"] == [2.5, 1.5]
+    assert "this build" in lines and len(ax.collections) == 1  # the band
