@@ -177,6 +177,8 @@ def plot_recorded(experiments: dict[str, str], curve: str, *, ax=None, title=Non
     if log:
         ax.set_yscale("log")
     ax.set_xlabel("epoch")
+    from matplotlib.ticker import MaxNLocator
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel(ylabel or curve.replace("_", " "))
     ax.legend(fontsize=8)
     if title:
