@@ -70,7 +70,7 @@ SETTINGS = {
     "regularization": Sizes(
         quick=RunSettings(epochs=15, batch_size=32, train_size=1000, test_size=2000,
                           seeds=(42,), extra={"patience": 3}),
-        full=RunSettings(epochs=100, batch_size=32, train_size=5000, seeds=(42,),
+        full=RunSettings(epochs=100, batch_size=32, train_size=5000, seeds=(42, 1, 2),
                          extra={"patience": 5})),
     # Chapter 6: CIFAR-10, exercise 8 of Hands-On ML ch. 11 (validation: first 5,000).
     # The quick slices keep the page's five 20-layer networks within about four minutes.
