@@ -148,10 +148,11 @@ def seed_band(curves: list[list]) -> tuple[np.ndarray, np.ndarray, np.ndarray, n
 
 def plot_recorded(experiments: dict[str, str], curve: str, *, ax=None, title=None,
                   build: dict | None = None, build_label: str = "this build",
-                  profile: str = "full", log=False, ylabel=None):
+                  profile: str = "full", log=False, ylabel=None, colors=None):
     """The recorded curves of each labelled experiment (``label -> experiment id``): the
     mean over its seeds with a min–max band, from ``book/results/histories``; and, thin
-    and dotted in the same colour, this build's own run (``build``: label -> history)."""
+    and dotted in the same colour, this build's own run (``build``: label -> history).
+    ``colors``: label -> colour, to keep one colour per label across panels."""
     import matplotlib.pyplot as plt
 
     from dlcourse.results import load_histories
@@ -159,7 +160,7 @@ def plot_recorded(experiments: dict[str, str], curve: str, *, ax=None, title=Non
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4))
     for i, (label, experiment) in enumerate(experiments.items()):
-        color = f"C{i % 10}"
+        color = (colors or {}).get(label, f"C{i % 10}")
         seeds = load_histories(experiment, profile)
         curves = [h[curve] for h in seeds.values() if curve in h]
         if curves:

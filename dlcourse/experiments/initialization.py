@@ -174,24 +174,25 @@ for _act, _init in TRAINED:
 TABLE = table("initialization")
 
 
-def plot_training(runs: dict, metric: str = "val_accuracy"):
-    """One panel per activation, one curve per initialisation, each initialisation in
-    the same colour in every panel."""
+def plot_training(runs: dict, metric: str = "val_accuracy", *, build_label: str = "this build"):
+    """One panel per activation, one band per initialisation (its recorded full-profile
+    runs over their seeds, :func:`dlcourse.plotting.plot_recorded`) with this build's
+    run dotted over it, each initialisation in the same colour in every panel."""
     import matplotlib.pyplot as plt
+
+    from dlcourse.plotting import plot_recorded
 
     activations = list(dict.fromkeys(act for act, _ in runs))
     fig, axes = plt.subplots(1, len(activations), figsize=(6.5 * len(activations), 4.2),
                              sharey=True, squeeze=False)
+    colors = {LABELS[init]: f"C{INITIALIZERS.index(init)}" for init in INITIALIZERS}
     for ax, act in zip(axes[0], activations):
-        for (a, init), run in runs.items():
-            if a == act:
-                values = run.history[metric]
-                ax.plot(range(1, len(values) + 1), values, "o-",
-                        color=f"C{INITIALIZERS.index(init)}", label=LABELS[init])
-        ax.set_title(f"{act}: {metric.replace('val_', 'validation ')}")
-        ax.set_xlabel("epoch")
-        ax.xaxis.get_major_locator().set_params(integer=True)
-        ax.legend(fontsize=8)
+        inits = [init for a, init in runs if a == act]
+        plot_recorded({LABELS[i]: experiment_id(act, i) for i in inits}, metric, ax=ax,
+                      build={LABELS[i]: runs[act, i].history for i in inits},
+                      build_label=build_label, colors=colors,
+                      title=f"{act}: {metric.replace('val_', 'validation ')}",
+                      ylabel=metric.replace("val_", "validation ").replace("_", " "))
     return fig
 
 
