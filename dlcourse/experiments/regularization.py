@@ -127,3 +127,25 @@ for _name in NAMES:
             metrics=METRICS)
 
 TABLE = table("regularization")
+
+
+def plot_recorded_train_val(runs: dict, *, build_label: str = "this build"):
+    """One panel per regulariser: its recorded full-profile training and validation
+    cross-entropy (the mean over the seeds, min-max band), this build's run dotted."""
+    import matplotlib.pyplot as plt
+
+    from dlcourse.plotting import plot_recorded
+
+    fig, axes = plt.subplots(1, len(runs), figsize=(3.6 * len(runs), 3.6), sharey=True,
+                             squeeze=False)
+    for ax, (name, run) in zip(axes[0], runs.items()):
+        for curve, label, color in (("crossentropy", "training", "C0"),
+                                    ("val_crossentropy", "validation", "C1")):
+            plot_recorded({label: experiment_id(name)}, curve, ax=ax, colors={label: color},
+                          build={label: run.history}, build_label=build_label,
+                          title=LABELS[name], ylabel="cross-entropy")
+        handles, labels = ax.get_legend_handles_labels()
+        keep = dict(zip(labels, handles))  # the build's entry once
+        ax.legend(keep.values(), keep.keys(), fontsize=7)
+    fig.tight_layout()
+    return fig
