@@ -58,7 +58,7 @@ SETTINGS = {
     "fashion_schedules": Sizes(
         quick=RunSettings(epochs=4, batch_size=32, train_size=6000, test_size=2000,
                           seeds=(42,)),
-        full=RunSettings(epochs=25, batch_size=32, seeds=(42,))),
+        full=RunSettings(epochs=25, batch_size=32, seeds=(42, 1, 2))),
     # Chapter 4: initialisation; MNIST, SGD(0.01), batch 128: about the 2,000 iterations
     # of Saito's weight_init_compare (Deep Learning from Scratch, 6.2).
     "init_training": Sizes(
