@@ -42,14 +42,15 @@ def histories_path(experiment: str, profile: str, records: Path = RESULTS_PATH) 
 
 def compact(history: dict) -> dict[str, list]:
     """A Keras history as short lists: values rounded to HISTORY_DIGITS significant
-    digits (NaN and infinities as null), the learning rate only where it changes."""
+    digits (NaN and infinities as null), batch numbers as integers, the learning rate
+    only where it changes."""
     def rounded(value):
         value = float(value)
         return float(f"{value:.{HISTORY_DIGITS}g}") if math.isfinite(value) else None
 
-    out = {key: [rounded(v) for v in values] for key, values in sorted(history.items())}
-    rate = out.get("learning_rate")
-    if rate is not None and len(set(rate)) <= 1:
+    out = {key: [int(v) for v in values] if key == "batch" else [rounded(v) for v in values]
+           for key, values in sorted(history.items())}
+    if "learning_rate" in out and len(set(out["learning_rate"])) <= 1:
         del out["learning_rate"]
     return out
 

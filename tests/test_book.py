@@ -72,6 +72,14 @@ def test_no_tensorflow_log_noise_on_the_pages(built_book, root):
             assert noise not in page, f"{name} shows TensorFlow's log line {noise!r}"
 
 
+def test_each_cell_prints_one_block(built_book, root):
+    """A cell's printed lines show as one output box, not a box per write."""
+    for name, page in pages(built_book, root).items():
+        for output in page.split('<div class="cell_output docutils container">')[1:]:
+            boxes = output.split('<div class="cell docutils container')[0].count('class="output stream')
+            assert boxes <= 1, f"{name}: a cell's printed output is split into {boxes} boxes"
+
+
 def test_no_script_or_style_comes_from_another_host(built_book, root):
     for name, page in pages(built_book, root).items():
         remote = re.findall(r'<(?:script|link)[^>]+(?:src|href)="(https?://[^"]+)"', page)

@@ -59,7 +59,7 @@ def declare(id: str, train: Callable | None = None, *args, label: str, settings:
     def run(run_settings, seed):
         result = train(*args, run_settings, seed)
         return {**{m: result.scores[m] for m in metrics}, "epochs_run": result.epochs_run,
-                "history": dict(getattr(result, "history", None) or {})}
+                "history": curves(result)}
 
     experiment = Experiment(id=id, label=label, settings_key=settings, run=run,
                             metrics=tuple(metrics), shown=tuple(shown or metrics),
@@ -67,6 +67,25 @@ def declare(id: str, train: Callable | None = None, *args, label: str, settings:
                             references=dict(references or {}))
     REGISTRY[id] = experiment
     return experiment
+
+
+BATCH_POINTS = 300  # per-batch curves are kept at about this many points
+
+
+def curves(result) -> dict[str, list]:
+    """A run's per-epoch history, and its per-batch learning rate where it recorded one
+    (``rates``: a schedule's), subsampled to about BATCH_POINTS points with their batch
+    numbers (``batch``, ``batch_learning_rate``)."""
+    found = dict(getattr(result, "history", None) or {})
+    rates = list(getattr(result, "rates", None) or [])
+    if rates:
+        stride = max(1, -(-len(rates) // BATCH_POINTS))
+        steps = list(range(0, len(rates), stride))
+        if steps[-1] != len(rates) - 1:
+            steps.append(len(rates) - 1)
+        found["batch"] = steps
+        found["batch_learning_rate"] = [rates[i] for i in steps]
+    return found
 
 
 def table(chapter: str) -> list[tuple[str, str, str]]:
