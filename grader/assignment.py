@@ -122,9 +122,9 @@ class Assignment:
         """What the grader needs before grading anyone (raises an exception that names
         what is missing); nothing for code assignments."""
 
-    def write_runtime(self, folder: Path, link, *, files: bool) -> None:
-        """Add to a sandbox's ``/runtime`` what this assignment's process reads (``link``
-        puts one of the grader's shared files there); nothing for code assignments."""
+    def write_runtime(self, folder: Path, *, files: bool) -> None:
+        """Add to a sandbox's ``/runtime`` what this assignment's process reads; nothing
+        for code assignments."""
 
 
 @dataclass(frozen=True)
@@ -169,7 +169,7 @@ class ModelAssignment(Assignment):
         from grader.data import heldout_data, training_data
         heldout_data(self.name), training_data(self.name)
 
-    def write_runtime(self, folder: Path, link, *, files: bool) -> None:
+    def write_runtime(self, folder: Path, *, files: bool) -> None:
         """The file checks' image sets (never their labels), or what the set-up cell
         asks for in grading mode: the answers and the training slice."""
         import json
@@ -178,11 +178,12 @@ class ModelAssignment(Assignment):
         if files:
             (folder / "images").mkdir()
             for name in ("validation", "heldout"):
-                link(runtime_files.image_file(self.name, name), folder / "images" / f"{name}.npy")
+                runtime_files.link(runtime_files.image_file(self.name, name),
+                                   folder / "images" / f"{name}.npy")
         else:
             from grader.data import grading_job
             (folder / "assignment.json").write_text(json.dumps(grading_job(self.name)))
-            link(runtime_files.training_file(self.name), folder / "training.npz")
+            runtime_files.link(runtime_files.training_file(self.name), folder / "training.npz")
 
 
 def notebook_points(path: Path) -> dict[str, float]:

@@ -92,7 +92,7 @@ def _runtime(folder: Path, spec: Assignment, sandbox: Sandbox, *, files: bool = 
     assignment's process reads there (:meth:`Assignment.write_runtime`)."""
     write_runtime(folder)
     sandbox.write_etc(folder)
-    spec.write_runtime(folder, link, files=files)
+    spec.write_runtime(folder, files=files)
     for path in [folder, *folder.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
     return folder

@@ -51,6 +51,28 @@ def prepended(text: str) -> Callable[[str], str]:
     return lambda code: text + code
 
 
+def model_samples(*, partial: Answer, wrong: Answer,
+                  answer_cell: str = "answer_training") -> dict[str, Sample]:
+    """A model assignment's four samples: "correct" (the solution); "partial" (the
+    network asked for, badly trained: ``partial`` rewrites the answer cell); "wrong"
+    (another network, trained well: ``wrong``); "crashing" (the model file of a good
+    earlier run, but the notebook's code now raises)."""
+    wrong_network = "is not the network asked for"
+    return {
+        "correct": Sample(cell_errors={}),
+        "partial": Sample(answers={answer_cell: partial},
+                          failing={"test_accuracy": "below the threshold",
+                                   "test_trains": "not above"}),
+        "wrong": Sample(answers={answer_cell: wrong},
+                        failing={"test_architecture": wrong_network, "test_accuracy": wrong_network,
+                                 "test_trains": wrong_network}),
+        "crashing": Sample(
+            answers={answer_cell: prepended("raise RuntimeError('half-written cell')\n")},
+            failing={"test_trains": "no saved model"}, model_from="correct",
+            cell_errors={answer_cell: "RuntimeError: half-written cell"}),
+    }
+
+
 def load(spec) -> dict[str, Sample]:
     """The samples of assignment ``spec`` (:class:`grader.assignment.Assignment`)."""
     path = spec.folder / SAMPLES_FILE
