@@ -78,12 +78,12 @@ SETTINGS = {
         quick=RunSettings(epochs=3, batch_size=32, train_size=3000, test_size=2000,
                           seeds=(42,), extra={"patience": 2, "lr_search_epochs": 1,
                                               "mc_samples": 10}),
-        full=RunSettings(epochs=100, batch_size=32, seeds=(42,),
+        full=RunSettings(epochs=100, batch_size=32, seeds=(42, 1, 2),
                          extra={"patience": 20, "lr_search_epochs": 10, "mc_samples": 10})),
     "cifar10_1cycle": Sizes(
         quick=RunSettings(epochs=5, batch_size=128, train_size=5000, test_size=2000,
                           seeds=(42,)),
-        full=RunSettings(epochs=15, batch_size=128, seeds=(42,))),
+        full=RunSettings(epochs=15, batch_size=128, seeds=(42, 1, 2))),
 }
 
 

@@ -72,19 +72,30 @@ def declare(id: str, train: Callable | None = None, *args, label: str, settings:
 BATCH_POINTS = 300  # per-batch curves are kept at about this many points
 
 
+def _subsampled(count: int) -> list[int]:
+    """About BATCH_POINTS indices out of ``count``, evenly spaced, the last one kept."""
+    stride = max(1, -(-count // BATCH_POINTS))
+    steps = list(range(0, count, stride))
+    if steps[-1] != count - 1:
+        steps.append(count - 1)
+    return steps
+
+
 def curves(result) -> dict[str, list]:
-    """A run's per-epoch history, and its per-batch learning rate where it recorded one
-    (``rates``: a schedule's), subsampled to about BATCH_POINTS points with their batch
-    numbers (``batch``, ``batch_learning_rate``)."""
+    """A run's per-epoch history; its per-batch learning rate where it recorded one
+    (``rates``: a schedule's) and its learning-rate finder's rates and batch losses where
+    it ran one (``finder``: ``(rates, losses)``), each subsampled to about BATCH_POINTS
+    points (``batch``/``batch_learning_rate``, ``finder_rate``/``finder_loss``)."""
     found = dict(getattr(result, "history", None) or {})
     rates = list(getattr(result, "rates", None) or [])
     if rates:
-        stride = max(1, -(-len(rates) // BATCH_POINTS))
-        steps = list(range(0, len(rates), stride))
-        if steps[-1] != len(rates) - 1:
-            steps.append(len(rates) - 1)
-        found["batch"] = steps
-        found["batch_learning_rate"] = [rates[i] for i in steps]
+        found["batch"] = _subsampled(len(rates))
+        found["batch_learning_rate"] = [float(rates[i]) for i in found["batch"]]
+    finder = getattr(result, "finder", None)
+    if finder is not None and len(finder[0]):
+        steps = _subsampled(len(finder[0]))
+        found["finder_rate"] = [float(finder[0][i]) for i in steps]
+        found["finder_loss"] = [float(finder[1][i]) for i in steps]
     return found
 
 

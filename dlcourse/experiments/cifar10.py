@@ -407,7 +407,10 @@ def train_mc_dropout(settings: RunSettings, seed: int) -> Run:
 @_declare("cifar10_f_1cycle", label="(f) 1cycle", settings="cifar10_1cycle",
           references=[(0.520, HANDSON)])
 def train_one_cycle_run(settings: RunSettings, seed: int) -> Run:
-    return train_one_cycle(settings, seed)[2]
+    """The run, with its finder's curve and its per-batch rates kept for the records."""
+    finder_rates, finder_losses, run, scheduler = train_one_cycle(settings, seed)
+    run.finder, run.rates = (finder_rates, finder_losses), scheduler.rates
+    return run
 
 
 TABLE = table("cifar10")
