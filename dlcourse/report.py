@@ -58,20 +58,73 @@ def rows(items, this_build: dict | None = None, records: list[dict] | None = Non
     return out
 
 
+def numbered_sources(references_per_row) -> dict[str, int]:
+    """Each published source once, numbered in order of first use: a table's rows then
+    cite ``[n]`` and one legend under the table names the sources."""
+    numbers: dict[str, int] = {}
+    for refs in references_per_row:
+        for _, source in refs:
+            numbers.setdefault(source, len(numbers) + 1)
+    return numbers
+
+
+def cited(refs, numbers: dict[str, int]) -> str:
+    """A row's references as ``0.4760 [1]<br>0.5250 [2]``."""
+    return "<br>".join(f"{value:.4f} [{numbers[source]}]" for value, source in refs) or "–"
+
+
+def legend(numbers: dict[str, int]) -> str:
+    return " ".join(f"[{n}] {source}." for source, n in numbers.items())
+
+
+def spread_text(record: dict | None) -> str:
+    """``mean ± std (n)`` of a record's seeds."""
+    if not record:
+        return "not yet run"
+    return f"{record['mean']:.4f} ± {record['std']:.4f} (n={len(record['values'])})"
+
+
 def markdown_table(items, this_build: dict | None = None, *, profile: str = "quick",
                    records: list[dict] | None = None) -> str:
-    """A Markdown table: reference(s), full-profile mean ± std over seeds, this build."""
-    lines = ["| experiment | metric | reference | full profile (mean ± std, seeds) | "
+    """A Markdown table: reference(s), full-profile mean ± std over seeds, this build;
+    the references' sources once, in a legend under it."""
+    found = rows(items, this_build, records)
+    numbers = numbered_sources(row["references"] for row in found)
+    lines = ["| experiment | metric | reference | full profile: mean ± std (n seeds) | "
              f"this build ({profile}) | full vs reference |",
              "| --- | --- | --- | --- | --- | --- |"]
-    for row in rows(items, this_build, records):
-        refs = "<br>".join(f"{v:.4f} ({src})" for v, src in row["references"]) or "–"
-        full = row["full"]
-        full_text = (f"{full['mean']:.4f} ± {full['std']:.4f} (n={len(full['values'])})"
-                     if full else "not yet run")
-        lines.append(f"| {row['label']} | {row['metric']} | {refs} | {full_text} | "
-                     f"{_fmt(row['this_build'])} | {row['verdict']} |")
+    for row in found:
+        lines.append(f"| {row['label']} | {row['metric']} | {cited(row['references'], numbers)} | "
+                     f"{spread_text(row['full'])} | {_fmt(row['this_build'])} | {row['verdict']} |")
+    if numbers:
+        lines += ["", f"References: {legend(numbers)}"]
     return "\n".join(lines)
+
+
+def within_spread(a: dict, b: dict) -> bool:
+    """Whether two records' seeds overlap: the range (min to max) of one meets the
+    other's, as their bands do in the figures."""
+    return min(a["values"]) <= max(b["values"]) and min(b["values"]) <= max(a["values"])
+
+
+def difference_text(experiment_a: str, experiment_b: str, metric: str, *, digits: int = 3,
+                    records: list[dict] | None = None) -> str:
+    """How two experiments' recorded full-profile means differ, and whether that
+    difference is within the seeds' spread, in words for a chapter's prose."""
+    records = load_records() if records is None else records
+    a, b = (find_record(records, e, metric, "full") for e in (experiment_a, experiment_b))
+    if not (a and b):
+        return "(not yet run)"
+    gap = a["mean"] - b["mean"]
+    spread = "within" if within_spread(a, b) else "beyond"
+    return (f"{a['mean']:.{digits}f} against {b['mean']:.{digits}f} (a difference of "
+            f"{gap:+.{digits}f}, {spread} the spread of their {len(a['values'])} and "
+            f"{len(b['values'])} seeds)")
+
+
+def glue_difference(name: str, experiment_a: str, experiment_b: str, metric: str, **kwargs):
+    """Glue :func:`difference_text` for {glue:md}`name`."""
+    glue_text(name, difference_text(experiment_a, experiment_b, metric, **kwargs))
 
 
 def measured_key(experiment: str, metric: str) -> str:
@@ -149,7 +202,7 @@ from dlcourse.report import glue_full_cells
 glue_full_cells()
 ```
 
-| chapter | experiment | metric | reference | full profile: mean ± std (seeds) | this build |
+| chapter | experiment | metric | reference | full profile: mean ± std (n seeds) | this build |
 | --- | --- | --- | --- | --- | --- |
 """
 
@@ -173,20 +226,20 @@ def glue_full_cells(records: list[dict] | None = None) -> None:
     records = load_records() if records is None else records
     for _, experiment, metric, _ in table_items():
         record = find_record(records, experiment, metric, "full")
-        text = (f"{record['mean']:.4f} ± {record['std']:.4f} ({len(record['values'])})"
-                if record else "not yet run")
-        glue(full_key(experiment, metric), Markdown(text), display=False)
+        glue(full_key(experiment, metric), Markdown(spread_text(record)), display=False)
 
 
 def reproduction_page() -> str:
+    items = list(table_items())
+    numbers = numbered_sources(references(e, m) for _, e, m, _ in items)
     lines = [_PAGE_HEAD.rstrip("\n")]
-    for chapter, experiment, metric, label in table_items():
-        refs = references(experiment, metric)
-        ref_text = "<br>".join(f"{v:.4f} ({src})" for v, src in refs) or "–"
+    for chapter, experiment, metric, label in items:
         lines.append(
-            f"| [{chapter.replace('_', ' ')}]({chapter}.md) | {label} | {metric} | {ref_text} | "
+            f"| [{chapter.replace('_', ' ')}]({chapter}.md) | {label} | {metric} | "
+            f"{cited(references(experiment, metric), numbers)} | "
             f"{{glue:md}}`{full_key(experiment, metric)}` | "
             f"{{glue:text}}`{chapter}.md::{measured_key(experiment, metric)}:.4f` |")
+    lines += ["", f"References: {legend(numbers)}"]
     return "\n".join(lines) + "\n"
 
 

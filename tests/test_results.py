@@ -60,9 +60,26 @@ def test_table_shows_reference_full_and_this_build():
                        values=[value - 0.01, value, value + 0.01])]
     table = report.markdown_table([(experiment, metric, label)],
                                   {(experiment, metric): 0.8123}, records=records)
-    row = table.splitlines()[-1]
-    assert row.startswith(f"| {label} | {metric} | {value:.4f} ({source})")
+    *_, row, _, sources = table.splitlines()
+    assert row.startswith(f"| {label} | {metric} | {value:.4f} [1]")
     assert f"{value:.4f} ± 0.0100 (n=3)" in row and "0.8123" in row and "agrees" in row
+    assert source not in row and sources == f"References: [1] {source}."
+
+
+def test_each_source_is_named_once_per_table():
+    items = list(report.table("cifar10"))
+    table = report.markdown_table(items, records=[])
+    for source in {src for e, m, _ in items for _, src in report.references(e, m)}:
+        assert table.count(source) == 1, source
+
+
+@pytest.mark.parametrize("b_values, expected", [([0.50, 0.51, 0.52], "within"),
+                                                ([0.40, 0.41, 0.42], "beyond")])
+def test_a_difference_says_whether_it_is_within_the_seeds_spread(b_values, expected):
+    records = [_record(experiment="x", values=[0.515, 0.52, 0.53]),
+               _record(experiment="y", values=b_values)]
+    text = report.difference_text("x", "y", records[0]["metric"], records=records)
+    assert f"{expected} the spread of their 3 and 3 seeds" in text, text
 
 
 def test_reproduction_page_is_up_to_date():
@@ -79,7 +96,7 @@ def test_reproduction_page_lists_every_reference_number():
     page = report.reproduction_page()
     for e in load_all().values():
         for value, source in (ref for refs in e.references.values() for ref in refs):
-            assert f"{value:.4f} ({source})" in page, (e.id, value)
+            assert f"{value:.4f} [" in page and f"] {source}." in page, (e.id, value)
 
 
 def test_the_chapters_are_the_toc_pages_that_have_experiments():
