@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 from dlcourse.experiments import chapters, find, table
-from dlcourse.results import find_record, load_records
+from dlcourse.results import find_record, hardware, load_records, versions
 
 
 def _fmt(value, digits=4) -> str:
@@ -96,9 +96,11 @@ def markdown_table(items, this_build: dict | None = None, *, profile: str = "qui
     for row in found:
         lines.append(f"| {row['label']} | {row['metric']} | {cited(row['references'], numbers)} | "
                      f"{spread_text(row['full'])} | {_fmt(row['this_build'])} | {row['verdict']} |")
-    if numbers:
-        lines += ["", f"References: {legend(numbers)}"]
-    return "\n".join(lines)
+    notes = [f"References: {legend(numbers)}"] if numbers else []
+    recorded = recorded_with(row["full"] for row in found)
+    if recorded:
+        notes.append(f"Full profile recorded with {recorded}.")
+    return "\n".join(lines + ["", " ".join(notes)] if notes else lines)
 
 
 def within_spread(a: dict, b: dict) -> bool:
@@ -169,6 +171,29 @@ def glue_text(name: str, text: str) -> None:
     glue(name, Markdown(text), display=False)
 
 
+def executed_with(profile: str | None = None) -> str:
+    """The versions, backend and machine a page is executed with, for its reader."""
+    from dlcourse.profiles import current_profile
+
+    found = versions()
+    backend = found["backend"]
+    return (f"Python {found['python']}, Keras {found['keras']} on the {backend} "
+            f"{found[backend]} backend, NumPy {found['numpy']}; {hardware()}; "
+            f"{profile or current_profile().name} profile")
+
+
+def glue_environment() -> None:
+    """Glue :func:`executed_with` as ``executed_with``: each page's "Executed with" line."""
+    glue_text("executed_with", executed_with())
+
+
+def recorded_with(records) -> str:
+    """The backends and Keras versions a set of full-profile records was measured with."""
+    seen = sorted({(r["versions"].get("backend", "tensorflow"), r["versions"]["keras"])
+                   for r in records if r})
+    return ", ".join(f"Keras {keras} on {backend}" for backend, keras in seen)
+
+
 # ------------------------------------------------------------ reproduction page
 
 PAGE_PATH = Path(__file__).resolve().parents[1] / "book" / "reproduction.md"
@@ -196,9 +221,12 @@ and the number this build measured when it executed the chapter, in the profile 
 site was built with. A quick-profile build trains on small slices for a few epochs, so
 its numbers are lower than the full profile's; they show the same phenomena.
 
+**Executed with:** {glue:md}`executed_with`.
+
 ```{code-cell} ipython3
 :tags: [remove-input]
-from dlcourse.report import glue_full_cells
+from dlcourse.report import glue_environment, glue_full_cells
+glue_environment()
 glue_full_cells()
 ```
 
