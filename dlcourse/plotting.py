@@ -94,7 +94,8 @@ def plot_train_val(histories: dict, metric: str = "loss", *, title=None):
     return fig
 
 
-def plot_lr_finder(rates, losses, *, marked=None, ax=None, title=None):
+def plot_lr_finder(rates, losses, *, marked=None, ax=None, title=None, label="batch loss",
+                   **style):
     """Batch loss against a learning rate that grew every batch, on a log axis.
 
     The y range stops a little above the first loss: the explosion at the largest rates
@@ -106,7 +107,7 @@ def plot_lr_finder(rates, losses, *, marked=None, ax=None, title=None):
         _, ax = plt.subplots(figsize=(7, 4))
     rates, losses = np.asarray(rates), np.asarray(losses)
     finite = losses[np.isfinite(losses)]
-    ax.semilogx(rates, losses, label="batch loss")
+    ax.semilogx(rates, losses, label=label, **style)
     ax.axhline(finite.min(), color="grey", linewidth=0.8, linestyle=":")
     ax.set_ylim(finite.min() * 0.95, max(finite[0], finite.min()) * 1.3)
     if marked is not None:
@@ -119,13 +120,15 @@ def plot_lr_finder(rates, losses, *, marked=None, ax=None, title=None):
     return ax
 
 
-def plot_rate_schedule(rates, *, ax=None, title=None, label=None):
-    """The learning rate a scheduler set at each batch."""
+def plot_rate_schedule(rates, *, ax=None, title=None, label=None, steps=None, **style):
+    """The learning rate a scheduler set at each batch (``steps``: the batch numbers, from
+    0, when the rates are a subsample)."""
     import matplotlib.pyplot as plt
 
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 3))
-    ax.plot(np.arange(1, len(rates) + 1), rates, label=label)
+    batches = np.arange(1, len(rates) + 1) if steps is None else np.asarray(steps) + 1
+    ax.plot(batches, rates, label=label, **style)
     ax.set_xlabel("batch (iteration)")
     ax.set_ylabel("learning rate")
     if label:
@@ -182,6 +185,47 @@ def plot_recorded(experiments: dict[str, str], curve: str, *, ax=None, title=Non
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel(ylabel or curve.replace("_", " "))
     ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_seeds(experiment: str, curve: str = "val_accuracy", *, ax=None, title=None,
+               kept_by: str | None = "val_loss", build=None, build_label: str = "this build",
+               profile: str = "full", color="C0"):
+    """Each recorded seed's curve of one experiment, thin, with a star at the epoch early
+    stopping kept (the lowest ``kept_by``; None: no early stopping), and this build's own
+    run (``build``: a history) dotted. Where the seeds part, the spread is the seeds'."""
+    import matplotlib.pyplot as plt
+
+    from dlcourse.results import load_histories
+    from dlcourse.training import kept_epoch
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 4))
+    seeds = load_histories(experiment, profile)
+    for i, (seed, history) in enumerate(sorted(seeds.items())):
+        values = history.get(curve)
+        if not values:
+            continue
+        shade = 0.45 + 0.55 * i / max(1, len(seeds) - 1)
+        line, = ax.plot(np.arange(1, len(values) + 1), values, color=color, alpha=shade,
+                        linewidth=1.2, label=f"seed {seed}")
+        kept = kept_epoch(history, kept_by) if kept_by else None
+        if kept:
+            ax.plot([kept], [values[kept - 1]], marker="*", markersize=11, color=line.get_color(),
+                    markeredgecolor="black", linestyle="none")
+    if kept_by:
+        ax.plot([], [], marker="*", markersize=11, color=color, markeredgecolor="black",
+                linestyle="none", label=f"kept (lowest {kept_by.replace('_', ' ')})")
+    if build is not None:
+        values = getattr(build, "history", build).get(curve)
+        if values:
+            ax.plot(np.arange(1, len(values) + 1), values, color="grey", linestyle=":",
+                    marker=".", linewidth=1, label=build_label)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(curve.replace("_", " "))
+    ax.legend(fontsize=7)
     if title:
         ax.set_title(title)
     return ax

@@ -146,6 +146,14 @@ def last_epoch(*names: str):
     return lambda run, data: {name: run.last(name.removeprefix("train_")) for name in names}
 
 
+def kept_epoch(history: dict, monitor: str = "val_loss") -> int | None:
+    """The epoch (from 1) whose weights ``EarlyStopping(restore_best_weights=True)`` keeps:
+    the lowest ``monitor``, the first of equals, not-a-number and missing values skipped."""
+    values = [(v, i) for i, v in enumerate(history.get(monitor) or [], start=1)
+              if v is not None and not math.isnan(v)]
+    return min(values)[1] if values else None
+
+
 def evaluated(prefix: str = "val"):
     """Scores of the final model (the restored one, after early stopping) evaluated on
     the validation data: ``<prefix>_loss`` and ``<prefix>_accuracy``."""

@@ -3,6 +3,7 @@ that site as a student sees it, in a real browser (the test_browser_* tests belo
 from __future__ import annotations
 
 import functools
+import html
 import http.server
 import json
 import os
@@ -66,10 +67,35 @@ def test_every_chapter_shows_plots_and_a_comparison_table(built_book, root):
         assert "full vs reference" in page, f"{name} has no reference-vs-measured table"
 
 
-def test_no_tensorflow_log_noise_on_the_pages(built_book, root):
+# What a library's warning or log line looks like, whichever library wrote it: Python's
+# warnings ("UserWarning: ..."), the logging module ("WARNING:tensorflow:..."), absl and
+# the C++ runtimes ("W0000 00:00:..." / "I1202 ..."), and the notices TensorFlow prints.
+LIBRARY_NOISE = re.compile(r"\b\w*Warning: |\b(?:WARNING|ERROR|INFO|DEBUG):\S|^[IWEF]\d{4} \d\d:"
+                           r"|oneDNN|cpu_feature_guard|absl::|TF_ENABLE_ONEDNN|retracing",
+                           re.MULTILINE)
+# A value a cell returned and Jupyter showed as its repr, which no page means to show: a
+# quoted string, None, an object's default repr, a Keras History.
+BARE_REPR = re.compile(r"^(?:'[^'\n]*'|\"[^\"\n]*\"|None|<[\w.]+ object at 0x[0-9a-f]+>"
+                       r"|<keras\.[\w.]+ at 0x[0-9a-f]+>)$")
+
+
+def test_no_library_warning_or_log_line_on_the_pages(built_book, root):
     for name, page in pages(built_book, root).items():
-        for noise in ("oneDNN", "cpu_feature_guard", "absl::InitializeLog", "TF_ENABLE_ONEDNN"):
-            assert noise not in page, f"{name} shows TensorFlow's log line {noise!r}"
+        assert 'class="output stderr' not in page, f"{name} shows a cell's stderr"
+        for output in re.findall(r'<div class="output[^"]*"><div class="highlight"><pre>'
+                                 r'<span></span>(.*?)</pre>', page, flags=re.S):
+            text = html.unescape(re.sub(r"<[^>]+>", "", output))
+            noise = LIBRARY_NOISE.search(text)
+            assert not noise, f"{name} shows a library's log line: {noise.group(0)!r} in {text[:300]!r}"
+
+
+def test_no_cell_shows_a_bare_value(built_book, root):
+    """A cell's result shows only when it is meant to: a figure, a table, printed text."""
+    for name, page in pages(built_book, root).items():
+        results = re.findall(r'<div class="output text_plain[^"]*"><div class="highlight"><pre>'
+                             r'<span></span>(.*?)</pre>', page, flags=re.S)
+        for text in (html.unescape(re.sub(r"<[^>]+>", "", r)).strip() for r in results):
+            assert not BARE_REPR.match(text), f"{name} shows the bare value {text!r}"
 
 
 def test_each_cell_prints_one_block(built_book, root):
@@ -228,8 +254,13 @@ return {
   math: Array.from(article.querySelectorAll(".math")).map((el) => ({
     typeset: el.querySelector("mjx-container") !== null, text: el.textContent.slice(0, 80)})),
   outputs: Array.from(article.querySelectorAll(".cell_output")).map((el) => ({
-    shown: visible(el), text: el.innerText.slice(0, 80),
+    shown: visible(el), text: el.innerText.slice(0, 80), full_text: el.innerText,
+    kinds: Array.from(el.querySelectorAll(".output")).map((o) => o.className),
     images: el.querySelectorAll("img").length})),
+  tables: Array.from(article.querySelectorAll("table")).map((t) => ({
+    rows: Array.from(t.rows).map((r) => ({
+      height: r.getBoundingClientRect().height,
+      cells: Array.from(r.cells).map((c) => c.innerText.trim())}))})),
   code_cells: article.querySelectorAll(".cell .cell_input").length,
   runtime: runtime || null,
   download_ipynb: download("download-notebook-button"),
@@ -406,6 +437,54 @@ def test_browser_code_cells_show_their_outputs(visits):
         assert not hidden, f"{name}: outputs take no space {hidden[:3]}"
         if name not in NO_EXPERIMENT:
             assert expected >= 2, f"{name}: its code shows almost nothing"
+
+
+def test_browser_outputs_are_single_blocks_without_library_noise_or_bare_values(visits):
+    """The classes of output a reader once saw on these pages, checked on every page: a
+    library's warning or log line, a cell's stderr, a returned value shown as its repr,
+    and one cell's printed lines split into a box per line."""
+    for name, page in visits.items():
+        for output in page["outputs"]:
+            noise = LIBRARY_NOISE.search(output["full_text"])
+            assert not noise, f"{name}: a library's log line {noise.group(0)!r} in {output['text']!r}"
+            kinds = output["kinds"]
+            assert not any("stderr" in k for k in kinds), f"{name}: a cell shows its stderr"
+            assert sum("stream" in k for k in kinds) <= 1, \
+                f"{name}: one cell's printed lines in {len(kinds)} boxes ({output['text']!r})"
+            if any("text_plain" in k for k in kinds):
+                assert not BARE_REPR.match(output["full_text"].strip()), \
+                    f"{name} shows the bare value {output['full_text']!r}"
+
+
+def test_browser_every_page_that_runs_code_states_its_versions_and_backend(visits):
+    for name, page in visits.items():
+        if not page["code_cells"]:
+            continue
+        line = next((p for p in page["text"].splitlines() if p.startswith("Executed with:")), "")
+        assert re.search(r"Python 3\.\d+\.\d+, Keras 3\.\d+\.\d+ on the (jax|tensorflow|torch) "
+                         r"\d[\w.]* backend, NumPy \d", line), f"{name}: {line!r}"
+        assert "profile" in line, f"{name}: {line!r}"
+
+
+def test_browser_comparison_tables_keep_rows_short_and_name_each_source_once(visits):
+    tables = 0
+    for name, page in visits.items():
+        for table in page["tables"]:
+            header, *rows = table["rows"]
+            if "reference" not in header["cells"]:
+                continue
+            tables += 1
+            for row in rows:
+                long = [c for c in row["cells"] if len(c) > 60]
+                assert not long, f"{name}: a table cell of {len(long[0])} characters: {long[0]!r}"
+                assert row["height"] <= 90, f"{name}: a table row {row['height']:.0f} px tall {row['cells']}"
+            cited = {n for row in rows for n in re.findall(r"\[(\d+)\]", " ".join(row["cells"]))}
+            legend = next((line for line in page["text"].splitlines()
+                           if line.startswith("References: ")), "")
+            for number in cited:
+                assert f"[{number}] " in legend, \
+                    f"{name}: reference [{number}] is cited but no legend names its source"
+    assert tables >= 7, f"only {tables} comparison tables found"
 
 
 def test_browser_every_chapter_states_its_runtime_per_profile(visits):

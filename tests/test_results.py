@@ -124,26 +124,33 @@ def test_an_experiment_shows_only_what_it_records_and_references_only_what_it_sh
 
 def test_every_experiment_has_a_full_profile_record_with_its_seeds():
     """Every experiment id the chapters use has a full-profile record of every metric,
-    measured with all the seeds the full profile asks for (at least 3 for chapters 1-2,
-    at least 1 for each CIFAR-10 variant)."""
+    measured with all the seeds the full profile asks for (at least 3 everywhere), on
+    the default backend, and each seed's per-epoch curves beside it."""
+    from dlcourse import backend
     from dlcourse.experiments import load_all
     from dlcourse.profiles import Profile
+    from dlcourse.results import load_histories
 
     records, full = load_records(), Profile("full")
     problems = []
     for experiment in load_all().values():
         seeds = list(full.settings(experiment.settings_key).seeds)
+        if len(seeds) < 3:
+            problems.append(f"{experiment.settings_key}: {len(seeds)} full-profile seeds, not 3")
         for metric in experiment.metrics:
             record = find_record(records, experiment.id, metric, "full")
             if record is None:
                 problems.append(f"{experiment.id} {metric}: no full-profile record")
             elif record["seeds"] != seeds or len(record["values"]) != len(seeds):
                 problems.append(f"{experiment.id} {metric}: seeds {record['seeds']}, not {seeds}")
-    assert not problems, ("run `python -m dlcourse.reproduce --profile full` and commit "
-                          "book/results/reproduction.json:\n" + "\n".join(problems))
-    for chapter in ("learning_rate", "optimizers"):
-        assert all(len(full.settings(e.settings_key).seeds) >= 3 for e in load_all().values()
-                   if e.chapter == chapter and e.settings_key in ("mnist_lr", "fashion_optimizers"))
+            elif record["versions"].get("backend") != backend.DEFAULT:
+                problems.append(f"{experiment.id} {metric}: recorded on "
+                                f"{record['versions'].get('backend', 'tensorflow')}")
+        curves = load_histories(experiment.id)
+        if sorted(curves) != sorted(seeds) or not all(h.get("loss") for h in curves.values()):
+            problems.append(f"{experiment.id}: curves of seeds {sorted(curves)}, not {seeds}")
+    assert not problems, ("run `python -m dlcourse.reproduce --profile full --force ID` and commit "
+                          "book/results/:\n" + "\n".join(problems))
 
 
 def test_the_runs_kept_per_backend_have_what_the_cifar10_chapter_reads():

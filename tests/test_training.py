@@ -137,3 +137,24 @@ def test_the_default_loss_follows_the_output_layer():
     for output in ("softmax", "logits"):
         model = training.compile_classifier(mlp((8,), (4,), output=output), "sgd")
         assert model.loss.get_config()["from_logits"] == (output == "logits")
+
+
+def test_kept_epoch_is_the_first_lowest_validation_loss_skipping_gaps():
+    from dlcourse.training import kept_epoch
+
+    assert kept_epoch({"val_loss": [2.0, 1.5, None, 1.5, float("nan"), 1.7]}) == 2
+    assert kept_epoch({"loss": [1.0]}) is None
+
+
+def test_records_keep_a_finders_curve_and_per_batch_rates_subsampled():
+    from types import SimpleNamespace
+
+    from dlcourse.experiments import BATCH_POINTS, curves
+
+    rates = [0.001 * i for i in range(1, 1001)]
+    run = SimpleNamespace(history={"loss": [1.0]}, rates=rates,
+                          finder=(rates[:50], [3.0 - 0.01 * i for i in range(50)]))
+    found = curves(run)
+    assert len(found["batch"]) <= BATCH_POINTS + 1 and found["batch"][-1] == 999
+    assert found["batch_learning_rate"][-1] == rates[-1]
+    assert found["finder_rate"] == rates[:50] and len(found["finder_loss"]) == 50
