@@ -2,6 +2,7 @@
 of one chapter's prose; and the full profile's cost, summed from the recorded runs.
 
     python benchmarks/book_build.py [--chapter book/optimizers.md] [--backends jax,tensorflow]
+    python benchmarks/book_build.py --profile full     # the whole book at full scale
 
 The build runs on a copy of the repository's tracked files in a temporary folder (the
 working tree and its `_build/` are never touched), with the README's command,
@@ -11,6 +12,11 @@ its figure is the sum of the ``seconds`` of every full-profile record in
 measured, per chapter. With ``--backends``, the scratch build runs once per Keras backend
 (``KERAS_BACKEND`` for every kernel), one after the other in one run, each on a fresh copy;
 the cached rebuild runs on the first.
+
+``--profile full`` builds the whole book once with ``DLCOURSE_PROFILE=full`` instead (one
+to two hours on 2 cores), prints each chapter's execution time as myst-nb measured it,
+and compares every number the chapters' tables measured with the records' seeds: the
+same seed (the profile's first) and the mean ± 2 std of all of them.
 """
 from __future__ import annotations
 
@@ -18,6 +24,7 @@ import argparse
 import collections
 import os
 import platform
+import re
 import resource
 import shutil
 import subprocess
@@ -30,15 +37,18 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def build(folder: Path, backend: str | None = None) -> tuple[float, int]:
+def build(folder: Path, backend: str | None = None, profile: str = "quick",
+          log: list | None = None) -> tuple[float, int]:
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    env = {**os.environ, "DLCOURSE_PROFILE": "quick"}
+    env = {**os.environ, "DLCOURSE_PROFILE": profile}
     if backend:
         env["KERAS_BACKEND"] = backend
     start = time.perf_counter()
     proc = subprocess.run([str(jupyter_book), "build", "-W", "--keep-going", "."], cwd=folder,
                           capture_output=True, text=True, env=env)
     seconds = time.perf_counter() - start
+    if log is not None:
+        log.append(proc.stdout + proc.stderr)
     if proc.returncode != 0:
         raise SystemExit(proc.stdout[-3000:] + proc.stderr[-3000:])
     return seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -76,11 +86,71 @@ def full_profile_seconds() -> dict[str, float]:
     return dict(totals)
 
 
+EXECUTED = re.compile(r"book/(\w+)\.md: Executed notebook in ([\d.]+) seconds")
+
+
+def glued_numbers(build: Path) -> dict[str, float]:
+    """Every number the chapters glued (myst-nb's ``glue``), by key, from the executed
+    notebooks of the build's cache (the copies in ``jupyter_execute`` lose them)."""
+    import json
+
+    found = {}
+    cells = [cell for executed in (build / ".jupyter_cache" / "executed").glob("*/base.ipynb")
+             for cell in json.loads(executed.read_text())["cells"]]
+    for cell in cells:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            text = output.get("data", {}).get("application/papermill.record/text/plain")
+            if name and text:
+                try:
+                    found[name] = float(text)
+                except ValueError:
+                    pass
+    return found
+
+
+def full_build() -> None:
+    from dlcourse.report import measured_key, table_items
+    from dlcourse.results import find_record, load_records
+
+    with tempfile.TemporaryDirectory(prefix="book-full-") as tmp:
+        copy = Path(tmp) / "repo"
+        for name in subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True,
+                                   text=True, check=True).stdout.split():
+            (copy / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, copy / name)
+        log: list[str] = []
+        seconds, peak = build(copy, profile="full", log=log)
+        print(f"- full profile, from scratch: {seconds / 60:.0f} min; peak memory of one "
+              f"process: {peak / 2**10:.0f} MiB")
+        chapters = dict((c, float(t)) for c, t in EXECUTED.findall(log[0]))
+        print("- per chapter (execution): " + "; ".join(
+            f"{c} {t / 60:.1f} min" for c, t in chapters.items()))
+        records, glued = load_records(), glued_numbers(copy / "_build")
+        print("\n| chapter | experiment | metric | this build | seed's record | "
+              "records: mean ± std (n) | within 2 std |\n| --- | --- | --- | --- | --- | --- | --- |")
+        for chapter, experiment, metric, label in table_items():
+            value = glued.get(measured_key(experiment, metric))
+            record = find_record(records, experiment, metric, "full")
+            if value is None or record is None:
+                print(f"| {chapter} | {label} | {metric} | {value} | – | – | – |")
+                continue
+            same = dict(zip(record["seeds"], record["values"])).get(record["seeds"][0])
+            inside = abs(value - record["mean"]) <= max(2 * record["std"], 0.01)
+            print(f"| {chapter} | {label} | {metric} | {value:.4f} | {same:.4f} | "
+                  f"{record['mean']:.4f} ± {record['std']:.4f} ({len(record['values'])}) | "
+                  f"{'yes' if inside else 'no'} |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chapter", default="book/optimizers.md")
     parser.add_argument("--backends", help="comma-separated Keras backends, built in turn")
+    parser.add_argument("--profile", choices=("quick", "full"), default="quick")
     args = parser.parse_args()
+    if args.profile == "full":
+        print(f"# Full-profile book build, {time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs")
+        return full_build()
     print(f"# Book builds, {time.strftime('%Y-%m-%d')}, {platform.node()}: {os.cpu_count()} CPUs")
     print("# `python benchmarks/book_build.py" + (f" --backends {args.backends}" if args.backends else "") + "`\n")
     backends = args.backends.split(",") if args.backends else [None]

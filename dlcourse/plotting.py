@@ -192,7 +192,7 @@ def plot_recorded(experiments: dict[str, str], curve: str, *, ax=None, title=Non
 
 def plot_seeds(experiment: str, curve: str = "val_accuracy", *, ax=None, title=None,
                kept_by: str | None = "val_loss", build=None, build_label: str = "this build",
-               profile: str = "full", color="C0"):
+               profile: str = "full", color="C0", ylabel=None):
     """Each recorded seed's curve of one experiment, thin, with a star at the epoch early
     stopping kept (the lowest ``kept_by``; None: no early stopping), and this build's own
     run (``build``: a history) dotted. Where the seeds part, the spread is the seeds'."""
@@ -223,8 +223,11 @@ def plot_seeds(experiment: str, curve: str = "val_accuracy", *, ax=None, title=N
         if values:
             ax.plot(np.arange(1, len(values) + 1), values, color="grey", linestyle=":",
                     marker=".", linewidth=1, label=build_label)
+    from matplotlib.ticker import MaxNLocator
+
     ax.set_xlabel("epoch")
-    ax.set_ylabel(curve.replace("_", " "))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel(ylabel or curve.replace("val_", "validation ").replace("_", " "))
     ax.legend(fontsize=7)
     if title:
         ax.set_title(title)
