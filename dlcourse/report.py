@@ -26,12 +26,12 @@ def verdict(record: dict | None, reference: float | None) -> str:
     if record is None:
         return "not yet run"
     if reference is None:
-        return "no published number"
+        return "–"  # no published number, as the reference column says
     gap = record["mean"] - reference
     tolerance = max(2 * record["std"], 0.01)
     if abs(gap) <= tolerance:
         return "agrees"
-    return f"{'higher' if gap > 0 else 'lower'} by {abs(gap):.3f}"
+    return f"{'higher' if gap > 0 else 'lower'}{NBSP}by{NBSP}{abs(gap):.3f}"
 
 
 def references(experiment: str, metric: str) -> list[tuple[float, str]]:
@@ -70,18 +70,22 @@ def numbered_sources(references_per_row) -> dict[str, int]:
 
 def cited(refs, numbers: dict[str, int]) -> str:
     """A row's references as ``0.4760 [1]<br>0.5250 [2]``."""
-    return "<br>".join(f"{value:.4f} [{numbers[source]}]" for value, source in refs) or "–"
+    return "<br>".join(f"{value:.4f}{NBSP}[{numbers[source]}]" for value, source in refs) or "–"
 
 
 def legend(numbers: dict[str, int]) -> str:
     return " ".join(f"[{n}] {source}." for source, n in numbers.items())
 
 
+NBSP = "\u00a0"  # a table cell's number and its spread stay on one line
+
+
 def spread_text(record: dict | None) -> str:
-    """``mean ± std (n)`` of a record's seeds."""
+    """``mean ± std (n)`` of a record's seeds, unbroken."""
     if not record:
         return "not yet run"
-    return f"{record['mean']:.4f} ± {record['std']:.4f} (n={len(record['values'])})"
+    return NBSP.join((f"{record['mean']:.4f}", "±", f"{record['std']:.4f}",
+                      f"(n={len(record['values'])})"))
 
 
 def markdown_table(items, this_build: dict | None = None, *, profile: str = "quick",
@@ -90,7 +94,7 @@ def markdown_table(items, this_build: dict | None = None, *, profile: str = "qui
     the references' sources once, in a legend under it."""
     found = rows(items, this_build, records)
     numbers = numbered_sources(row["references"] for row in found)
-    lines = ["| experiment | metric | reference | full profile: mean ± std (n seeds) | "
+    lines = ["| experiment | metric | reference | full profile: mean ± std (n) | "
              f"this build ({profile}) | full vs reference |",
              "| --- | --- | --- | --- | --- | --- |"]
     for row in found:
@@ -230,7 +234,7 @@ glue_environment()
 glue_full_cells()
 ```
 
-| chapter | experiment | metric | reference | full profile: mean ± std (n seeds) | this build |
+| chapter | experiment | metric | reference | full profile: mean ± std (n) | this build |
 | --- | --- | --- | --- | --- | --- |
 """
 

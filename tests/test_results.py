@@ -49,7 +49,7 @@ def test_incomplete_record_is_refused(tmp_path):
                                               ([0.80, 0.801, 0.799], "lower by 0.078"),
                                               ([0.95], "higher by 0.072")])
 def test_verdict_compares_with_the_spread(values, expected):
-    assert report.verdict(_record(values=values), 0.8782) == expected
+    assert report.verdict(_record(values=values), 0.8782).replace(report.NBSP, " ") == expected
 
 
 def test_table_shows_reference_full_and_this_build():
@@ -61,6 +61,7 @@ def test_table_shows_reference_full_and_this_build():
     table = report.markdown_table([(experiment, metric, label)],
                                   {(experiment, metric): 0.8123}, records=records)
     *_, row, _, sources = table.splitlines()
+    row = row.replace(report.NBSP, " ")
     assert row.startswith(f"| {label} | {metric} | {value:.4f} [1]")
     assert f"{value:.4f} ± 0.0100 (n=3)" in row and "0.8123" in row and "agrees" in row
     assert source not in row and sources.startswith(f"References: [1] {source}.")
@@ -97,7 +98,7 @@ def test_reproduction_page_lists_every_reference_number():
     page = report.reproduction_page()
     for e in load_all().values():
         for value, source in (ref for refs in e.references.values() for ref in refs):
-            assert f"{value:.4f} [" in page and f"] {source}." in page, (e.id, value)
+            assert f"{value:.4f}{report.NBSP}[" in page and f"] {source}." in page, (e.id, value)
 
 
 def test_the_chapters_are_the_toc_pages_that_have_experiments():
