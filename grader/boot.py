@@ -127,7 +127,12 @@ def drop_privileges(uid: int | None) -> None:
 
 
 def main(argv: list[str]) -> None:
-    spec = json.loads(argv[1])
+    run(json.loads(argv[1]))
+
+
+def run(spec: dict) -> None:
+    """Steps 1 to 4 for the boot ``spec`` (from :meth:`grader.sandbox.Sandbox.boot_spec`);
+    a warm start's submission process (:mod:`grader.zygote`) calls it after its fork."""
     if spec["confined"]:
         try:
             work = make_scratch(spec["quota_bytes"], spec["quota_files"], spec.get("uid"))
@@ -136,6 +141,7 @@ def main(argv: list[str]) -> None:
             print(f"grader sandbox: cannot start: {type(exc).__name__}: {exc}", file=sys.stderr)
             os._exit(70)
         os.chdir(work)
+        sys.path_importer_cache.clear()  # '' on sys.path: now this folder (a warm fork's too)
     # Before any student code runs: the grader tells a sandbox that failed to start (its
     # problem) from a submission that ended early (the student's).
     os.write(spec["events_fd"], b'{"event": "booted"}\n')

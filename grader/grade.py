@@ -21,6 +21,11 @@ from grader.run import run_submission
 from grader.runtime_files import link
 from grader.sandbox import Bubblewrap, Sandbox, write_runtime
 from grader.snapshot import SnapshotError, shown, take
+from grader.warm import WarmProcessDied
+
+# How often a submission is graded again when a warm process dies under it (the last
+# attempt starts cold).
+WARM_ATTEMPTS = 2
 
 
 @dataclass
@@ -87,14 +92,24 @@ class SubmissionError(Exception):
     fails with this reason."""
 
 
-def _runtime(folder: Path, spec: Assignment, sandbox: Sandbox, *, files: bool = False) -> Path:
+_RUNTIMES: dict[tuple, Path] = {}
+
+
+def _runtime(spec: Assignment, sandbox: Sandbox, *, files: bool = False) -> Path:
     """A sandbox's ``/runtime``: its ``grader`` package and ``etc`` files, and what the
-    assignment's process reads there (:meth:`Assignment.write_runtime`)."""
+    assignment's process reads there (:meth:`Assignment.write_runtime`). Made once per
+    grading process (it holds nothing of a submission; a warm process binds it for
+    its whole life)."""
+    key = (spec.name, files, sandbox.uid)
+    if key in _RUNTIMES and _RUNTIMES[key].is_dir():
+        return _RUNTIMES[key]
+    folder = workspace.folder("runtime-")
     write_runtime(folder)
     sandbox.write_etc(folder)
     spec.write_runtime(folder, files=files)
     for path in [folder, *folder.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
+    _RUNTIMES[key] = folder
     return folder
 
 
@@ -163,7 +178,7 @@ def read_notebook(g: Grading) -> None:
 def student_code(g: Grading) -> None:
     """The student's cells, then the probes of their objects, in one sandboxed process
     (relaunched after a test that kills it); the files it writes come back."""
-    g.runtime = _runtime(g.work / "runtime", g.spec, g.sandbox)
+    g.runtime = _runtime(g.spec, g.sandbox)
     tests = [t for t in g.tests if not isinstance(t[1], FileTest) and t[0] not in g.spec.isolated]
     g.run = run_submission(g.cells, g.probes(tests), "grader.probes", g.snap.root, g.runtime,
                            g.limits, env=g.env, sandbox=g.sandbox, scratch=g.work / "main",
@@ -198,7 +213,7 @@ def file_tests(g: Grading) -> None:
             link(origin, files / name)
     refused = {name: reason for name, reason in g.snap.refused.items() if name in g.required}
     runnable = [t for t in tests if t[1].file not in refused]
-    runtime = _runtime(g.work / "files-runtime", g.spec, g.sandbox, files=True)
+    runtime = _runtime(g.spec, g.sandbox, files=True)
     limits = dataclasses.replace(g.limits, timeout_s=max(g.limits.timeout_s,
                                                          config.MODEL_CHECK_TIMEOUT_S * 2))
     result = run_submission([], g.probes(runnable), "grader.model_probes", files, runtime,
@@ -229,9 +244,26 @@ def run_checks(notebook: str | Path, assignment: str,
     sandbox of their own that runs no student code, on the files as submitted and on
     the files the grading run itself wrote. :data:`STAGES` lists these steps.
     """
+    sandbox = sandbox or Bubblewrap()
+    for attempt in range(WARM_ATTEMPTS + 1):
+        try:
+            run = _grade(notebook, assignment, source, sandbox, limits)
+        except WarmProcessDied as exc:
+            # Not the student's doing: graded again from scratch (cold, the last time).
+            restarts = f"{exc}; graded again from scratch\n"
+            if attempt == WARM_ATTEMPTS - 1:
+                sandbox = Bubblewrap("cold")
+            continue
+        if attempt:
+            run["log"] = restarts * attempt + run["log"]
+        return run
+    raise AssertionError("unreachable")
+
+
+def _grade(notebook, assignment: str, source, sandbox: Sandbox, limits) -> dict:
     spec = assignments.get(assignment)
-    g = Grading(spec=spec, notebook=Path(notebook), source=source, sandbox=sandbox or Bubblewrap(),
-                limits=limits or spec.limits, work=workspace.folder("grading-"),
+    g = Grading(spec=spec, notebook=Path(notebook), source=source, sandbox=sandbox,
+                limits=limits or spec.limits, work=sandbox.work_folder(),
                 start=time.perf_counter())
     g.tests = [(grade_id, test, {part: test.check.params(part) for part in PARTS})
                for grade_id, test in spec.tests.items()]

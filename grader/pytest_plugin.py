@@ -24,7 +24,7 @@ from grader import assignment as assignments
 from grader import config as grader_config
 from grader import gradebook, workspace
 from grader.grade import TestResult, required_files, judge, run_checks
-from grader.sandbox import KINDS, SandboxError, sandbox_of
+from grader.sandbox import KINDS, STARTS, SandboxError, sandbox_of
 from grader.snapshot import SnapshotError, take
 
 # The run's gradebook (its state: what was graded, what failed, what a rerun skips).
@@ -68,6 +68,9 @@ OPTIONS = (
     Option("--sandbox", "confine student code with bubblewrap (default), or not at all "
            "(only for code you trust)",
            kwargs={"default": "bwrap", "choices": list(KINDS)}),
+    Option("--start", "how a bubblewrap sandbox's process starts: forked from a warm "
+           "process of each worker that has imported Keras once (default), or a new "
+           "interpreter each time (cold)", kwargs={"default": "warm", "choices": list(STARTS)}),
     Option("--timeout", "wall-clock limit of a submission's process, seconds (default: the "
            "assignment's, see its assignments/source/<name>/assignment.py)", kwargs={"type": float}),
     Option("--memory", "its memory limit, GiB (default: the assignment's)",
@@ -209,7 +212,8 @@ class Submission(pytest.File):
     def setup(self):
         try:
             self.run = run_checks(self.path, self.assignment, self.config.getoption("source"),
-                                  sandbox=sandbox_of(self.config.getoption("sandbox")),
+                                  sandbox=sandbox_of(self.config.getoption("sandbox"),
+                                                     self.config.getoption("start")),
                                   limits=limits_from(self.config))
         except SandboxError as exc:  # every submission would fail alike: stop, grade no one
             pytest.exit(f"cannot grade: {exc}", returncode=3)

@@ -32,7 +32,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader import config
+from grader import config, warm
 from grader.assignment import PARTS
 from grader.config import Limits
 from grader.sandbox import BOOT, Bubblewrap, Sandbox, SandboxError
@@ -60,6 +60,24 @@ def _tail(path: Path, size: int = 4000) -> str:
     with open(path, "rb") as f:
         f.seek(max(0, path.stat().st_size - size))
         return f.read().decode("utf-8", "replace")
+
+
+class _Cold:
+    """A cold start's process: its process group is what a kill ends."""
+
+    def __init__(self, proc: subprocess.Popen):
+        self.proc, self.stdin = proc, proc.stdin
+
+    @property
+    def returncode(self):
+        return self.proc.returncode
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+
+    def wait(self, timeout: float | None = None) -> int:
+        return self.proc.wait(timeout=timeout)
 
 
 @dataclass
@@ -93,7 +111,7 @@ def requests_for(tests: list[tuple[str, str, dict]]) -> list[Request]:
 class _Process:
     """One launch of the submission's process, and what came back from it."""
 
-    proc: subprocess.Popen
+    proc: object  # _Cold or grader.warm.Started
     events: int
     started: float
     deadline: float
@@ -238,10 +256,11 @@ def _launch(cells, remaining: list[Request], probes: str, snapshot: Path, runtim
     events_r, events_w = os.pipe()
     outputs_path = folder / "outputs.tar"
     outputs_file = open(outputs_path, "wb")
-    argv = [sys.executable, "-I", "-c",
-            BOOT.format(runtime=sandbox.paths(runtime, snapshot)["runtime"]),
-            json.dumps(sandbox.boot_spec(limits, events_w))]
-    argv, cwd, env = sandbox.prepare(argv, runtime, snapshot, env, packages, folder)
+    boot = sandbox.boot_spec(limits, events_w)
+    if not sandbox.warm:
+        argv = [sys.executable, "-I", "-c",
+                BOOT.format(runtime=sandbox.paths(runtime, snapshot)["runtime"]), json.dumps(boot)]
+        argv, cwd, env = sandbox.prepare(argv, runtime, snapshot, env, packages, folder)
     setup = {"cells": cells, "cell_timeout": config.CELL_TIMEOUT_S, "probes": probes,
              "outputs": list(outputs), "outputs_fd": outputs_file.fileno(),
              "quota": sandbox.quota(limits)}
@@ -249,10 +268,17 @@ def _launch(cells, remaining: list[Request], probes: str, snapshot: Path, runtim
     done: list[tuple[Request, dict]] = []
     with open(log_path, "wb") as log_file:
         try:
-            proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.PIPE, stdout=log_file,
-                                    stderr=subprocess.STDOUT, start_new_session=True, env=env,
-                                    pass_fds=(events_w, outputs_file.fileno()),
-                                    preexec_fn=sandbox.limit(limits))
+            if sandbox.warm:
+                proc = warm.start(sandbox, runtime, snapshot, env, packages, limits,
+                                  boot, log_file.fileno(), events_w, outputs_file.fileno())
+            else:
+                proc = _Cold(subprocess.Popen(
+                    argv, cwd=cwd, stdin=subprocess.PIPE, stdout=log_file,
+                    stderr=subprocess.STDOUT, start_new_session=True, env=env,
+                    pass_fds=(events_w, outputs_file.fileno()), preexec_fn=sandbox.limit(limits)))
+        except BaseException:
+            os.close(events_r)
+            raise
         finally:
             os.close(events_w)
             outputs_file.close()
@@ -264,10 +290,11 @@ def _launch(cells, remaining: list[Request], probes: str, snapshot: Path, runtim
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     proc.wait(timeout=5)  # its own exit status, not our kill's
         finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)  # and anything it started
-            proc.wait()
-            os.close(events_r)
+            proc.kill()  # and anything it started
+            try:
+                proc.wait()
+            finally:
+                os.close(events_r)
     if stop is not None:
         why, running = stop
         if why == "timeout":

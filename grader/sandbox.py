@@ -44,6 +44,7 @@ RUNTIME_MODULES = {
     "probes.py": GRADER_DIR / "probes.py",
     "model_probes.py": GRADER_DIR / "model_probes.py",
     "runner.py": GRADER_DIR / "runner.py",
+    "zygote.py": GRADER_DIR / "zygote.py",
     "data.py": GRADER_DIR / "notebook_facade.py",
     "thresholds.py": "from grader.data import threshold  # noqa: F401\n",
 }
@@ -58,6 +59,8 @@ ETC_FILES = ("ld.so.cache", "localtime", "fonts")
 ROOT_CAPS = ("CAP_SYS_ADMIN", "CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP", "CAP_CHOWN",
              "CAP_FOWNER")
 USERNS_CAPS = ("CAP_SYS_ADMIN", "CAP_SETPCAP")
+# A warm process (grader/zygote.py) also brings up each new network namespace's loopback.
+WARM_CAPS = ("CAP_NET_ADMIN",)
 
 
 class SandboxError(RuntimeError):
@@ -93,6 +96,10 @@ def _site_packages(roots: list[str]) -> list[str]:
                    and any(os.path.realpath(p).startswith(r + "/") for r in roots)})
 
 
+# How a bubblewrap sandbox's processes start (grader/warm.py).
+STARTS = ("warm", "cold")
+
+
 class Sandbox:
     """Where a submission's process runs. Each kind (:data:`KINDS`) supplies the
     command, the environment, the working directory and the limits of that process, so
@@ -100,11 +107,17 @@ class Sandbox:
 
     kind = ""
     confined = False  # told to the boot (grader/boot.py): mount the quotas, drop privileges
+    warm = False  # its processes are forked from a warm process (grader/warm.py)
 
     def __init__(self):
         # Root switches to a user id of its own per grading process (RLIMIT_NPROC never
         # binds root); two graders running at once get different ones.
         self.uid = 100_000 + os.getpid() % 100_000 if os.geteuid() == 0 else None
+
+    def work_folder(self) -> Path:
+        """A new folder for one submission's grading (its snapshot, its processes' logs)."""
+        from grader import workspace
+        return workspace.folder("grading-")
 
     def check(self) -> None:
         """Raise :class:`SandboxError` unless a submission can run this way here."""
@@ -143,12 +156,16 @@ class Sandbox:
         (etc / "group").write_text(f"root:x:0:\nstudent:x:{gid}:\n")
         (etc / "hosts").write_text("127.0.0.1 localhost\n")
 
+    def rlimits(self, limits: Limits) -> list[tuple[int, int]]:
+        """The process's resource limits, ``(RLIMIT_..., value)``, computed here, in the
+        grader's process (inherited by everything the process starts)."""
+        return [(resource.RLIMIT_AS, limits.memory_bytes),
+                (resource.RLIMIT_FSIZE, limits.file_size_bytes),
+                (resource.RLIMIT_CORE, 0), *self.more_limits(limits)]
+
     def limit(self, limits: Limits):
-        """A ``preexec_fn`` that sets the process's resource limits (inherited by
-        everything it starts); computed here, in the grader's process."""
-        rlimits = [(resource.RLIMIT_AS, limits.memory_bytes),
-                   (resource.RLIMIT_FSIZE, limits.file_size_bytes),
-                   (resource.RLIMIT_CORE, 0), *self.more_limits(limits)]
+        """A ``preexec_fn`` that sets :meth:`rlimits`."""
+        rlimits = self.rlimits(limits)
 
         def apply():
             for which, value in rlimits:
@@ -179,9 +196,21 @@ class Bubblewrap(Sandbox):
     kind = "bwrap"
     confined = True
 
-    def __init__(self):
+    def __init__(self, start: str = "warm"):
         super().__init__()
         self.bwrap = shutil.which("bwrap")
+        if start not in STARTS:
+            raise ValueError(f"unknown start {start!r}: {' or '.join(map(repr, STARTS))}")
+        self.warm = start == "warm"
+
+    def work_folder(self) -> Path:
+        if not self.warm:
+            return super().work_folder()
+        from grader import warm
+        import tempfile
+        path = Path(tempfile.mkdtemp(prefix="grading-", dir=warm.inbox()))
+        path.chmod(0o755)
+        return path
 
     def check(self) -> None:
         if not self.bwrap:
@@ -202,10 +231,12 @@ class Bubblewrap(Sandbox):
     def prepare(self, argv, runtime, snapshot, env, packages, folder):
         return self.command(argv, runtime, snapshot, env, packages), folder, env
 
-    def command(self, argv: list[str], runtime: Path, snapshot: Path, env: dict[str, str],
-                packages: tuple[str, ...] | None = None) -> list[str]:
+    def command(self, argv: list[str], runtime: Path, snapshot: Path | None, env: dict[str, str],
+                packages: tuple[str, ...] | None = None, inbox: Path | None = None) -> list[str]:
         """``argv`` (a command inside the sandbox) wrapped in the sandbox. ``packages``:
-        the only site-packages the process may import (None: all of them)."""
+        the only site-packages the process may import (None: all of them). A warm
+        process (:mod:`grader.warm`) gets the worker's ``inbox`` instead of a snapshot,
+        and the capabilities to make each submission's namespaces."""
         args = [self.bwrap, "--die-with-parent", "--new-session", "--unshare-pid",
                 "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
         if self.uid is None:
@@ -214,7 +245,7 @@ class Bubblewrap(Sandbox):
         else:
             args += ["--cap-drop", "ALL"]
             caps = ROOT_CAPS
-        for cap in caps:
+        for cap in caps + (WARM_CAPS if inbox is not None else ()):
             args += ["--cap-add", cap]
         args += ["--ro-bind", "/usr", "/usr", "--dir", "/etc"]
         for name in ETC_FILES:
@@ -235,7 +266,11 @@ class Bubblewrap(Sandbox):
         for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
                              ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
             args += ["--symlink", target, f"/dev/{name}"]
-        args += ["--dir", "/dev/shm", "--remount-ro", "/dev", "--dir", "/tmp", "--dir", "/scratch"]
+        args += ["--dir", "/dev/shm", "--remount-ro", "/dev", "--dir", "/scratch"]
+        # A warm process writes its imports' caches (Matplotlib's, Keras's, joblib's test
+        # of semaphores) in a /tmp and /dev/shm of its own, which each submission's own
+        # cover (grader/boot.py).
+        args += ["--dir", "/tmp"] if inbox is None else ["--tmpfs", "/tmp", "--tmpfs", "/dev/shm"]
         python = sorted({os.path.realpath(p) for p in (sys.prefix, sys.base_prefix,
                                                         sys.exec_prefix, sys.base_exec_prefix)})
         python = [p for p in python if not any(p != q and p.startswith(q + "/") for q in python)]
@@ -260,9 +295,10 @@ class Bubblewrap(Sandbox):
                         if os.path.isdir(os.path.join(site, entry)):
                             args += ["--ro-bind", os.path.join(site, entry), os.path.join(site, entry)]
                 args += ["--remount-ro", site]
-        args += ["--ro-bind", str(runtime), INSIDE["runtime"],
-                 "--ro-bind", str(snapshot), INSIDE["snapshot"],
-                 "--remount-ro", "/", "--chdir", "/", "--clearenv"]
+        args += ["--ro-bind", str(runtime), INSIDE["runtime"]]
+        args += (["--ro-bind", str(snapshot), INSIDE["snapshot"]] if inbox is None else
+                 ["--ro-bind", str(inbox), "/inbox", "--dir", INSIDE["snapshot"]])
+        args += ["--remount-ro", "/", "--chdir", "/", "--clearenv"]
         for key, value in env.items():
             args += ["--setenv", key, value]
         return args + argv
@@ -290,9 +326,10 @@ class Bubblewrap(Sandbox):
 KINDS = {cls.kind: cls for cls in (Bubblewrap, Unconfined)}
 
 
-def sandbox_of(kind: str = "bwrap") -> Sandbox:
-    """A sandbox of ``kind`` (``bwrap`` or ``none``)."""
-    try:
-        return KINDS[kind]()
-    except KeyError:
-        raise ValueError(f"unknown sandbox {kind!r}: {' or '.join(map(repr, KINDS))}") from None
+def sandbox_of(kind: str = "bwrap", start: str = "warm") -> Sandbox:
+    """A sandbox of ``kind`` (``bwrap`` or ``none``). ``start``: ``warm`` forks each
+    bubblewrap sandbox's process from a warm process (:mod:`grader.warm`), ``cold``
+    starts a new interpreter each time; ``none`` always starts cold."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown sandbox {kind!r}: {' or '.join(map(repr, KINDS))}")
+    return Bubblewrap(start) if kind == "bwrap" else KINDS[kind]()
