@@ -10,6 +10,7 @@ limits. Each sample's comment says the attack and what stops it (see also
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -35,7 +36,7 @@ TIMEOUT_S = 60  # this batch's per-submission limit (--timeout), well above a co
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.DOTALL)
 
 # Placeholders the batch fixture fills in with this run's real paths.
-PATHS = ("@REPO@", "@DATA@", "@OUT@", "@SUBMITTED@")
+PATHS = ("@REPO@", "@DATA@", "@OUT@", "@SUBMITTED@", "@LINGER@")
 
 FORGE = '''
 import json, os, math
@@ -348,6 +349,95 @@ def cosine_decay_restarts(step):
 
 # sample -> (answer cells it replaces, points it earns, {test: reason fragment}).
 # An answer cell's code replaces the solution; "@setup" code goes in a cell before it.
+# --- aimed at the warm process a worker forks submissions from (grader/warm.py) -------
+# One leaves all it can behind and changes all it can reach; the spy, graded after it by
+# the same warm process, looks for every trace. Each gets full points: the spy's cell
+# fails (a cell error) if it finds anything.
+LEAVE_BEHIND = '''
+import builtins, os, socket, subprocess, sys, time
+import numpy, keras
+# Processes that outlive the notebook: a daemon (double fork, new session) and a child.
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        time.sleep(@LINGER@)
+        os._exit(0)
+    os._exit(0)
+subprocess.Popen([sys.executable, "-c", "import time; time.sleep(@LINGER@)"], start_new_session=True)
+# A listening abstract socket, files in /tmp, /dev/shm and the working folder.
+listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+listener.bind("\\0dlcourse-left-behind")
+listener.listen(1)
+for path in ("/tmp/left-behind", "/dev/shm/left-behind", "left-behind"):
+    open(path, "w").write("secret of the previous student")
+# The modules the warm process imported, builtins, the environment.
+numpy.left_behind = keras.left_behind = builtins.left_behind = True
+sys.modules["left_behind"] = numpy
+os.environ["LEFT_BEHIND"] = "1"
+numpy.random.seed(12345)
+'''
+
+ATTACK_WARM = '''
+import os, signal
+# Kill every process it can name, read and write every process's memory: its PID
+# namespace holds only itself and its reaper (PID 1), which ignores signals from inside
+# and holds no capability; the warm process is not in it at all.
+for pid in range(1, 4096):
+    if pid == os.getpid():
+        continue
+    for sig in (signal.SIGKILL, signal.SIGSTOP):
+        try:
+            os.kill(pid, sig)
+        except OSError:
+            pass
+    for name in ("mem", "environ", "maps"):
+        try:
+            with open(f"/proc/{pid}/{name}", "rb+") as f:
+                f.write(b"x")
+        except OSError:
+            pass
+# The socket the warm process listens on is not in its filesystem (a socket pair).
+for fd in range(3, 256):
+    try:
+        os.fstat(fd)
+    except OSError:
+        continue
+    if os.path.islink(f"/proc/self/fd/{fd}") and "socket" in os.readlink(f"/proc/self/fd/{fd}"):
+        raise AssertionError(f"descriptor {fd} is a socket")
+'''
+
+SPY = '''
+import builtins, os, socket, sys
+import numpy, keras
+found = []
+mine = {1, os.getpid()}
+others = [p for p in os.listdir("/proc") if p.isdigit() and int(p) not in mine]
+if others:
+    found.append(f"processes {others}")
+for folder in ("/tmp", "/dev/shm", ".", "/scratch"):
+    for name in os.listdir(folder) if os.path.isdir(folder) else ():
+        if "left" in name or folder == "/scratch" and name not in ("submission", "tmp", "shm"):
+            found.append(f"{folder}/{name}")
+if os.path.isdir("/inbox") and os.listdir("/inbox"):
+    found.append("other submissions in /inbox")
+probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+try:
+    probe.connect("\\0dlcourse-left-behind")
+    found.append("the previous student's socket")
+except OSError:
+    pass
+for where, obj in (("numpy", numpy), ("keras", keras), ("builtins", builtins)):
+    if hasattr(obj, "left_behind"):
+        found.append(f"a change to {where}")
+if "left_behind" in sys.modules or "LEFT_BEHIND" in os.environ:
+    found.append("a module or variable of the previous student")
+state = numpy.random.get_state()[1][:4].tolist()
+numpy.random.seed(12345)
+if numpy.random.get_state()[1][:4].tolist() == state:
+    found.append("the previous student's random state")
+assert not found, "left by an earlier submission: " + "; ".join(found)
+'''
+
 SAMPLES = {
     # A function that never returns: interrupted by the per-call alarm (CALL_TIMEOUT_S).
     "loop_forever": ({"answer_scheduler_exp": "def scheduler_exp(epoch, lr):\n    while True:\n        pass"},
@@ -455,11 +545,16 @@ SAMPLES = {
                                {"test_cosine_decay_restarts": "where Keras is not installed"}),
     "tf_schedule": ({"answer_cosine_decay_restarts": TF_SCHEDULE},
                     {"test_cosine_decay_restarts": "where Keras is not installed"}),
+    # --- the warm process (see LEAVE_BEHIND) -------------------------------------------
+    "warm_1_leave_behind": ({"@setup": LEAVE_BEHIND}, {}),
+    "warm_2_attack": ({"@setup": ATTACK_WARM}, {}),
+    "warm_3_spy": ({"@setup": SPY}, {}),
     # NumPy is allowed: full points.
     "numpy_cosine": ({"answer_cosine_decay_restarts": "import numpy as np\n" + COSINE.format(
         body="0.01 * 0.5 * (1 + float(np.cos(np.pi * (step - start) / period)))")}, {}),
 }
 NB = "schedules.ipynb"
+WARM = sorted(s for s in SAMPLES if s.startswith("warm_"))
 
 
 def _folder(student_dir: Path) -> Path:
@@ -668,11 +763,11 @@ def tree_digest(folder: Path) -> str:
 
 def grade(submitted: Path, out: Path, *pytest_args: str, tmpdir: Path | None = None,
           assignment: str = ASSIGNMENT, source: Path = SOURCE, timeout: float | None = TIMEOUT_S,
-          wait: bool = True):
+          wait: bool = True, options: tuple[str, ...] = ()):
     env = {**os.environ, **({"TMPDIR": str(tmpdir)} if tmpdir else {})}
     argv = [sys.executable, "-m", "grader", "grade", str(submitted), "--assignment", assignment,
             "--out", str(out), "--source", str(source),
-            *(["--timeout", str(timeout)] if timeout else []), "--", *pytest_args]
+            *(["--timeout", str(timeout)] if timeout else []), *options, "--", *pytest_args]
     if not wait:
         return subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     return subprocess.run(argv, capture_output=True, text=True, timeout=3600, env=env)
@@ -684,7 +779,8 @@ def batch(tmp_path_factory):
     course = tmp_path_factory.mktemp("hostile")
     submitted, out = course / "submitted", course / "grades"
     data_dir = config_data_dir()
-    paths = {"@REPO@": str(ROOT), "@DATA@": data_dir, "@OUT@": str(out), "@SUBMITTED@": str(submitted)}
+    paths = {"@REPO@": str(ROOT), "@DATA@": data_dir, "@OUT@": str(out), "@SUBMITTED@": str(submitted),
+             "@LINGER@": "600"}
     outside = course / "outside" / "solution.ipynb"  # a file outside every submission
     outside.parent.mkdir()
     nbformat.write(released({}), str(outside))
@@ -724,13 +820,14 @@ def test_correct_submissions_keep_full_points(batch):
     book = batch["book"]
     assert len(book["students"]) == students()
     for student in ("aa_correct", "zz_correct", "fork_bomb", "kill_everyone", "write_outside",
-                    "escape_attempts", "forge_cell_error", "numpy_cosine", "tmp_hog_in_cell"):
+                    "escape_attempts", "forge_cell_error", "numpy_cosine", "tmp_hog_in_cell",
+                    *WARM):
         record = book["students"][student]
         assert record["total"] == FULL, (student, record["tests"])
     # The bomb was refused by the process limit, the escapes by the sandbox (their cells
     # check that).
-    assert book["students"]["fork_bomb"]["cell_errors"] == []
-    assert book["students"]["escape_attempts"]["cell_errors"] == []
+    for student in ("fork_bomb", "escape_attempts", *WARM):
+        assert book["students"][student]["cell_errors"] == [], student
 
 
 @pytest.mark.parametrize("student", sorted(SAMPLES))
@@ -883,11 +980,90 @@ def test_an_interrupted_batch_resumes_and_regrades_identically(batch, tmp_path):
     assert set(book) == {"aa_correct", "segfault", "os_exit", "malformed_json"}
     assert {s: book[s] for s in kept} == kept
 
-    def stable(record):
-        return {k: v for k, v in record.items() if k != "seconds"}
-
     for student, record in book.items():
-        assert stable(record) == stable(batch["book"]["students"][student]), student
+        assert _stable(record) == _stable(batch["book"]["students"][student]), student
+
+
+def _stable(record: dict) -> dict:
+    """A gradebook record less what differs between two runs of the same code (times,
+    the processes' output)."""
+    return {k: v for k, v in record.items() if k not in ("seconds", "log")}
+
+
+def test_the_cold_start_grades_the_corpus_identically(batch, tmp_path):
+    """The whole corpus again, every process a new interpreter (``--start cold``): the
+    same points, reasons, notes and cell errors for every submission."""
+    out = tmp_path / "cold"
+    proc = grade(batch["submitted"], out, "-n", "2", options=("--start", "cold"))
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    cold = json.loads((out / "gradebook.json").read_text())["students"]
+    warm = batch["book"]["students"]
+    assert sorted(cold) == sorted(warm)
+    differ = [s for s in warm if _stable(cold[s]) != _stable(warm[s])]
+    assert not differ, {s: (cold[s]["tests"], warm[s]["tests"]) for s in differ[:3]}
+
+
+def test_a_warm_process_keeps_nothing_of_one_submission_for_the_next(batch, tmp_path):
+    """The warm samples one after another in one worker (students in name order): the
+    spy, forked from the same warm process after the others, finds no trace of them.
+    Graded without a sandbox, the spy does find the traces of others: it can see them."""
+    out = tmp_path / "serial"
+    proc = grade(batch["submitted"], out, "-n", "0", "-k", "warm_")
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    book = json.loads((out / "gradebook.json").read_text())["students"]
+    assert sorted(book) == WARM
+    for student in WARM:
+        assert book[student]["total"] == FULL, (student, book[student]["tests"])
+        assert book[student]["cell_errors"] == [], (student, book[student]["cell_errors"])
+    unconfined = tmp_path / "unconfined"
+    proc = grade(batch["submitted"], unconfined, "-n", "0", "-k", "warm_3_spy",
+                 options=("--sandbox", "none"))
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    spy = json.loads((unconfined / "gradebook.json").read_text())["students"]["warm_3_spy"]
+    assert any("left by an earlier submission" in e["error"] for e in spy["cell_errors"]), spy
+
+
+def _warm_processes() -> list[int]:
+    """The grader's warm processes on this machine (bubblewrap and the interpreter in it)."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"from grader.zygote import main" in cmdline:
+            found.append(int(pid))
+    return found
+
+
+def test_a_warm_process_that_dies_loses_no_grade(tmp_path):
+    """The warm process killed (as an instructor's ``kill``, or the kernel out of memory
+    would) while a submission runs: the worker starts a new one, the submission is
+    graded again from scratch, and every student gets every point."""
+    submitted, out = tmp_path / "submitted", tmp_path / "grades"
+    for i in range(3):
+        (submitted / f"s{i}" / ASSIGNMENT).mkdir(parents=True)
+        nbformat.write(released({"@setup": "import time\ntime.sleep(8)"}),
+                       str(submitted / f"s{i}" / ASSIGNMENT / NB))
+    before = set(_warm_processes())
+    run = grade(submitted, out, "-n", "0", wait=False)
+    deadline, killed = time.monotonic() + 600, []
+    while time.monotonic() < deadline and not killed:
+        started = [p for p in _warm_processes() if p not in before]
+        if started:
+            time.sleep(4)  # the first submission is in its sleep
+            for pid in started:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            killed = started
+        time.sleep(0.2)
+    output, _ = run.communicate(timeout=600)
+    assert killed and run.returncode == 0, output[-3000:]
+    book = json.loads((out / "gradebook.json").read_text())["students"]
+    assert sorted(book) == ["s0", "s1", "s2"]
+    assert all(r["total"] == FULL for r in book.values()), book
+    logs = "".join((out / "log" / f"s{i}.txt").read_text() for i in range(3))
+    assert "graded again from scratch" in logs
 
 
 # --- a model assignment: saved files that are broken, hostile or beside the point -----
