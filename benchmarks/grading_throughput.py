@@ -1,15 +1,23 @@
-"""Grading throughput: a generated class graded by ``python -m grader grade``, serially and
-with pytest-xdist workers, in one run; submissions per minute and peak memory.
+"""Grading throughput, cold starts against warm ones (``--start``), serially and with
+pytest-xdist workers, side by side in one run: wall time, submissions per minute,
+median and worst time per submission, peak memory.
 
-    python benchmarks/grading_throughput.py [--schedules 100] [--models 20] [--workers 1,2]
+    python benchmarks/grading_throughput.py [--schedules 100] [--models 20]
+        [--model-assignments learning_rate,optimizers,deep_cifar10] [--workers 0,2]
 
-The class: ``--schedules`` submissions of the "schedules" assignment (four in five
-correct, the rest with two wrong functions) and ``--models`` of "learning_rate" (the
-solution notebook with a model trained once here). Each configuration grades the same
-folders from scratch (``--regrade``). Peak memory is the largest sum of the resident
-memory of the grader and everything it started (sandboxes included), sampled every
-0.2 s. Also measured: how long a bare ``import keras`` takes inside the sandbox and
-outside it, the floor of a submission's cost.
+The classes are built from each assignment's samples (``samples.py``): "schedules" has
+four correct submissions in five and one "wrong" (two of its tests fail); a model
+assignment's are its "correct" sample, with the model file its notebook saved when a
+real kernel ran it once here (quick profile). Each configuration grades the same
+folders from scratch (``--regrade``), cold and warm taking turns. Peak memory is the
+largest sum of the resident memory of the grader and everything it started (sandboxes
+and warm processes included), sampled every 0.2 s; forked processes share their
+parent's pages until they write them, and the sum counts shared pages once per
+process, so it overstates a warm run's real use.
+
+Also measured, the floor of a submission's cost: the time from "the submission's
+process is asked for" to "its first cell runs", cold and warm (median of 5; the warm
+process's own start, paid once per worker and configuration, apart).
 """
 from __future__ import annotations
 
@@ -17,7 +25,6 @@ import argparse
 import json
 import os
 import platform
-import re
 import shutil
 import subprocess
 import sys
@@ -29,58 +36,33 @@ from pathlib import Path
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.DOTALL)
-WRONG = {"answer_exponential_decay_fn": "def exponential_decay_fn(epoch):\n    return 0.01",
-         "answer_piecewise_constant_fn": "def piecewise_constant_fn(epoch):\n    return 0.01"}
-
-
-def student_copy(source: Path, answers: dict):
-    import nbformat
-    nb = nbformat.read(str(source), as_version=4)
-    for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("solution"):
-            cell.source = answers.get(meta["grade_id"], "\n".join(
-                line for line in cell.source.splitlines() if "### " not in line))
-        elif meta.get("grade"):
-            cell.source = HIDDEN.sub("", cell.source)
-    return nb
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+STARTS = ("cold", "warm")
 
 
 def make_class(course: Path, assignment: str, n: int) -> Path:
     import nbformat
 
+    from grader import samples
     from grader.assignment import ModelAssignment, get
     spec = get(assignment)
-    source = spec.notebook_path
+    found = samples.load(spec)
     submitted = course / assignment / "submitted"
     model = None
     if isinstance(spec, ModelAssignment):
-        model = course / "model.keras"
-        _train_solution_model(assignment, model)
+        from assignment_samples import execute  # a real kernel, as a student runs it
+        run = course / assignment / "student-run"
+        run.mkdir(parents=True)
+        execute(samples.submission(spec, found["correct"]), run)
+        model = run / spec.model_file
     for i in range(n):
         folder = submitted / f"student{i:03d}" / assignment
         folder.mkdir(parents=True)
-        answers = WRONG if assignment == "schedules" and i % 5 == 4 else {}
-        nbformat.write(student_copy(source, answers), str(folder / source.name))
+        sample = found["wrong"] if assignment == "schedules" and i % 5 == 4 else found["correct"]
+        nbformat.write(samples.submission(spec, sample), str(folder / spec.notebook))
         if model:
             shutil.copy(model, folder / spec.model_file)
     return submitted
-
-
-def _train_solution_model(assignment: str, path: Path) -> None:
-    import keras
-
-    from grader.data import training_data
-    (x, y), _ = training_data(assignment)
-    keras.utils.set_random_seed(777)
-    model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(100, activation="relu"),
-                              keras.layers.Dense(10, activation="softmax")])
-    model.compile(optimizer=keras.optimizers.RMSprop(1e-3), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
-    model.fit(x, y, batch_size=100, epochs=10, verbose=0)
-    model.save(path)
 
 
 class PeakMemory:
@@ -111,117 +93,104 @@ class PeakMemory:
         return self.peak
 
 
-def grade(submitted: Path, assignment: str, workers: int) -> dict:
-    out = submitted.parent / f"grades-{workers}"
+def grade(submitted: Path, assignment: str, workers: int, start: str) -> dict:
+    out = submitted.parent / f"grades-{start}-{workers}"
     command = [sys.executable, "-m", "grader", "grade", str(submitted), "--assignment",
-               assignment, "--out", str(out), "--", "--regrade", "-n", str(workers)]
-    start = time.perf_counter()
+               assignment, "--out", str(out), "--start", start, "--", "--regrade",
+               "-n", str(workers)]
+    began = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     memory = PeakMemory(proc.pid)
     output = proc.communicate()[0]
-    seconds = time.perf_counter() - start
+    seconds = time.perf_counter() - began
     peak = memory.stop()
     if proc.returncode != 0:
         raise SystemExit(output[-3000:])
     book = json.loads((out / "gradebook.json").read_text())["students"]
-    return {"seconds": seconds, "n": len(book), "peak": peak,
+    return {"seconds": seconds, "n": len(book), "peak": peak, "out": out,
+            "totals": {s: r["total"] for s, r in book.items()},
             "per_submission": sorted(r["seconds"] for r in book.values())}
 
 
-def _process_seconds(cells: list[dict], kind: str, repeat: int = 5) -> list[tuple[float, float]]:
-    """(time the cell reported, the whole process) for ``repeat`` runs of ``cells``."""
-    from grader import config
-    from grader.run import run_submission
-    from grader.sandbox import sandbox_of, write_runtime
-
-    times = []
-    for _ in range(repeat):
-        with tempfile.TemporaryDirectory() as tmp:
-            snapshot, runtime = Path(tmp, "snapshot"), write_runtime(Path(tmp, "runtime"))
-            snapshot.mkdir()
-            (snapshot / "schedules.ipynb").write_bytes(b"x" * 200_000)  # a notebook's size
-            sandbox = sandbox_of(kind)
-            sandbox.write_etc(runtime)
-            for path in [Path(tmp), *Path(tmp).rglob("*")]:
-                path.chmod(0o755 if path.is_dir() else 0o644)
-            start = time.perf_counter()
-            run = run_submission(cells, [], "grader.probes", snapshot, runtime,
-                                 config.DEFAULT_LIMITS, sandbox=sandbox, scratch=Path(tmp, "run"))
-            process = time.perf_counter() - start
-            reported = run["cell_errors"][0]["error"].split(": ")[1] if run["cell_errors"] else "0"
-            times.append((float(reported), process))
-    return sorted(times, key=lambda t: t[1])
+FIRST_CELL = [{"id": "first", "source": "import time\nraise SystemExit(repr(time.time()))"}]
 
 
-def sandbox_seconds() -> dict:
-    """Per process, median of 5: a process that runs no code (the sandbox's own cost:
-    bubblewrap, the tmpfs with its quotas, the copy of the submission, dropping every
-    privilege) and a bare `import keras`, in the sandbox and outside it."""
-    empty = [{"id": "empty", "source": "pass"}]
-    keras = [{"id": "import", "source": "import time\nt = time.perf_counter()\nimport keras\n"
-              "raise SystemExit(f'{time.perf_counter() - t:.2f}')"}]
-    found = {}
-    for kind in ("bwrap", "none"):
-        found[kind] = {"empty": _process_seconds(empty, kind)[2][1],
-                       "keras": _process_seconds(keras, kind, 3)[1]}
-    return found
-
-
-def snapshot_seconds(n: int = 20) -> float:
-    """The grader's checked copy of one schedules submission (median of ``n``)."""
+def floor_seconds(start: str, repeat: int = 5) -> tuple[float, float]:
+    """(the first launch, the median of ``repeat`` more): seconds from asking for a
+    submission's process to its first cell running."""
+    from grader import config, grade as grading
     from grader.assignment import get
-    from grader.grade import required_files
-    from grader.snapshot import take
+    from grader.run import run_submission
+    from grader.sandbox import sandbox_of
 
-    limits = get("schedules").limits
+    sandbox = sandbox_of("bwrap", start)
+    runtime = grading._runtime(get("schedules"), sandbox)
     times = []
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp, "submitted", "s", "schedules")
-        folder.mkdir(parents=True)
-        (folder / "schedules.ipynb").write_bytes(b"x" * 200_000)
-        for i in range(n):
-            start = time.perf_counter()
-            take(folder, Path(tmp, f"copy{i}"), required=required_files("schedules", limits),
-                 max_bytes=limits.submission_bytes, max_files=limits.submission_files)
-            times.append(time.perf_counter() - start)
-    return sorted(times)[n // 2]
+    for _ in range(repeat + 1):
+        work = sandbox.work_folder()
+        snapshot = work / "snapshot"
+        snapshot.mkdir()
+        (snapshot / "schedules.ipynb").write_bytes(b"x" * 200_000)  # a notebook's size
+        began = time.time()
+        run = run_submission(FIRST_CELL, [], "grader.probes", snapshot, runtime,
+                             config.DEFAULT_LIMITS, sandbox=sandbox, scratch=work / "run",
+                             env={config.GRADING_ENV: "1"})
+        times.append(float(run["cell_errors"][0]["error"].split(": ")[1]) - began)
+        shutil.rmtree(work)
+    return times[0], sorted(times[1:])[repeat // 2]
+
+
+def floor_table() -> None:
+    """Each start measured in a process of its own (a fresh grader, as a worker is)."""
+    print("| start | first submission of a worker | each next one (median of 5) |")
+    print("|---|---|---|")
+    for start in STARTS:
+        code = (f"import sys; sys.path[:0] = [{str(ROOT)!r}, {str(ROOT / 'benchmarks')!r}]; "
+                f"import grading_throughput as g; print(*g.floor_seconds({start!r}))")
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        first, next_ = map(float, out.stdout.split()[-2:])
+        print(f"| {start} | {first:.2f} s | {next_:.2f} s |", flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--schedules", type=int, default=100)
     parser.add_argument("--models", type=int, default=20)
+    parser.add_argument("--model-assignments", default="learning_rate,optimizers,deep_cifar10")
     parser.add_argument("--workers", default="0,2", help="pytest-xdist workers per run; 0: serial")
     args = parser.parse_args()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     workers = [int(w) for w in args.workers.split(",")]
     print(f"# Grading throughput, {time.strftime('%Y-%m-%d')}, {platform.node()}: "
-          f"{os.cpu_count()} CPUs, {psutil.virtual_memory().total / 2**30:.0f} GiB")
+          f"{os.cpu_count()} CPUs, {psutil.virtual_memory().total / 2**30:.0f} GiB, "
+          f"Keras backend {os.environ.get('KERAS_BACKEND', 'the default')}")
     print(f"# `python benchmarks/grading_throughput.py --schedules {args.schedules} "
-          f"--models {args.models} --workers {args.workers}`\n")
-    print(f"- the grader's checked copy of a submission (grader/snapshot.py): "
-          f"{snapshot_seconds() * 1000:.1f} ms")
-    for kind, found in sandbox_seconds().items():
-        inside, process = found["keras"]
-        print(f"- sandbox {kind}: a process that runs no code {found['empty']:.2f} s; "
-              f"`import keras` in it {inside:.1f} s (the whole process: {process:.1f} s)")
-    print("\n| assignment | submissions | workers | wall time | submissions/min | "
-          "median per submission | peak memory |")
-    print("|---|---|---|---|---|---|---|")
+          f"--models {args.models} --model-assignments {args.model_assignments} "
+          f"--workers {args.workers}`\n")
+    print("Floor: from asking for a submission's process to its first cell running.\n")
+    floor_table()
+    print("\n| assignment | submissions | workers | start | wall time | submissions/min | "
+          "median per submission | worst | peak memory |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    classes = [("schedules", args.schedules)] + [
+        (a, args.models) for a in args.model_assignments.split(",") if a and args.models]
     with tempfile.TemporaryDirectory(prefix="grading-bench-") as tmp:
-        for assignment, n in (("schedules", args.schedules), ("learning_rate", args.models)):
+        for assignment, n in classes:
             if not n:
                 continue
             submitted = make_class(Path(tmp), assignment, n)
-            base = None
             for w in workers:
-                r = grade(submitted, assignment, w)
-                rate = r["n"] / r["seconds"] * 60
-                base = base or rate
-                median = r["per_submission"][len(r["per_submission"]) // 2]
-                print(f"| {assignment} | {r['n']} | {w} | {r['seconds']:.0f} s | {rate:.1f}"
-                      f"{f' ({rate / base:.2f}x)' if w != workers[0] else ''} | {median:.1f} s | "
-                      f"{r['peak'] / 2**30:.2f} GiB |", flush=True)
+                found = {start: grade(submitted, assignment, w, start) for start in STARTS}
+                cold = found["cold"]
+                for start, r in found.items():
+                    rate = r["n"] / r["seconds"] * 60
+                    ratio = f" ({cold['seconds'] / r['seconds']:.1f}x)" if start != "cold" else ""
+                    per = r["per_submission"]
+                    print(f"| {assignment} | {r['n']} | {w} | {start} | {r['seconds']:.0f} s{ratio} | "
+                          f"{rate:.1f} | {per[len(per) // 2]:.1f} s | {per[-1]:.1f} s | "
+                          f"{r['peak'] / 2**30:.2f} GiB |", flush=True)
+                if found["warm"]["totals"] != cold["totals"]:
+                    raise SystemExit(f"{assignment}: cold and warm grades differ")
 
 
 if __name__ == "__main__":
