@@ -70,7 +70,10 @@ class Zygote:
         theirs.close()
         reply = self._reply(START_TIMEOUT_S)
         if reply is None or "ready" not in reply:
+            killed = self.proc.poll() in (-signal.SIGKILL, 128 + signal.SIGKILL)
             self.stop()
+            if killed:  # by an instructor or the kernel (out of memory): start again
+                raise WarmProcessDied("the warm process was killed while it started")
             from grader.sandbox import SandboxError
             raise SandboxError("the warm process did not start: "
                                + self.log.read_text(errors="replace")[-1000:])
@@ -147,6 +150,8 @@ class Started:
     def wait(self, timeout: float | None = None) -> int:
         if self.returncode is not None:
             return self.returncode
+        if self.status is None:  # its warm process died on an earlier wait
+            raise WarmProcessDied("the warm process ended while a submission ran")
         deadline = None if timeout is None else time.monotonic() + timeout
         while b"\n" not in self._buffer:
             left = None if deadline is None else max(0.0, deadline - time.monotonic())
