@@ -5,7 +5,13 @@ grader's plugin, and writes the gradebook. Options after ``--`` go to pytest (e.
 the class (one task of a Slurm array, a Kubernetes indexed Job, a CI matrix), and
 ``python -m grader merge OUT1 OUT2 ... --out DIR`` joins the shards' gradebooks.
 ``python -m grader compare OLD NEW`` lists how two gradebooks of one class differ (exit
-status 1 if they do), e.g. before and after a change of the grader."""
+status 1 if they do), e.g. before and after a change of the grader.
+
+The grades go on from an output folder: ``--nbgrader-db URL`` (by default the course
+directory's ``gradebook.db``, when there is one) writes them into nbgrader's gradebook;
+``python -m grader export {nbgrader,canvas,gradescope} OUT`` writes them for nbgrader,
+Canvas or Gradescope; ``python -m grader report OUT`` draws the class report; and
+``python -m grader similarity SUBMITTED --assignment NAME`` lists near-identical answers."""
 from __future__ import annotations
 
 import argparse
@@ -34,6 +40,36 @@ def main(argv: list[str] | None = None) -> int:
                                   "another's (the same class graded twice)")
     compare.add_argument("old", help="an --out folder")
     compare.add_argument("new", help="another --out folder")
+    grade.add_argument("--nbgrader-db", metavar="URL",
+                       help="nbgrader's gradebook to write the grades into (default: the "
+                            "course directory's gradebook.db if there is one; 'none': none)")
+    merge.add_argument("--nbgrader-db", metavar="URL", help="nbgrader's gradebook to write "
+                       "the joined grades into")
+    export = commands.add_parser("export", help="an output folder's grades for nbgrader, "
+                                 "Canvas or Gradescope")
+    export.add_argument("format", choices=("nbgrader", "canvas", "gradescope"))
+    export.add_argument("out", help="a grader --out folder")
+    export.add_argument("--db", metavar="URL", help="nbgrader: its gradebook "
+                        "(default: sqlite:///gradebook.db)")
+    export.add_argument("--roster", help="canvas: a CSV with Canvas's student columns "
+                        "(e.g. Canvas's gradebook export)")
+    export.add_argument("--match", default="SIS Login ID", help="canvas: the roster's column "
+                        "that holds the nbgrader student id (default: %(default)s)")
+    export.add_argument("--column", help="canvas: the gradebook column's name "
+                        "(default: the assignment's)")
+    export.add_argument("--student", help="gradescope: whose results.json")
+    export.add_argument("--to", help="the file to write (default: standard output)")
+    report = commands.add_parser("report", help="the class report (HTML, with plots)")
+    report.add_argument("out", help="a grader --out folder")
+    report.add_argument("--to", help="its folder (default: OUT/report)")
+    similarity = commands.add_parser("similarity", help="pairs of near-identical answers, "
+                                     "for the instructor to review")
+    similarity.add_argument("submitted", help="the course's submitted/ directory")
+    similarity.add_argument("--assignment", required=True)
+    similarity.add_argument("--to", help="its folder (default: OUT of --out, or ./similarity)")
+    similarity.add_argument("--threshold", type=float, default=0.8,
+                            help="the similarity (0-1) from which a pair is listed "
+                                 "(default: %(default)s)")
     argv = list(sys.argv[1:] if argv is None else argv)
     pytest_args = argv[argv.index("--") + 1:] if "--" in argv else []
     args = parser.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
@@ -43,7 +79,9 @@ def main(argv: list[str] | None = None) -> int:
         book = merge_gradebooks(args.shards, args.out)
         print(f"{len(book['students'])} student(s) from {len(args.shards)} shard(s); "
               f"gradebook in {args.out}")
-        return 0
+        return _to_nbgrader(args.out, args.nbgrader_db)
+    if args.command in ("export", "report", "similarity"):
+        return _follow_up(args)
     if args.command == "compare":
         from grader.gradebook import compare as compare_gradebooks
         differences = compare_gradebooks(args.old, args.new)
@@ -67,7 +105,62 @@ def main(argv: list[str] | None = None) -> int:
     if status not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         return int(status)
     print(f"{len(folders)} submission(s) found; gradebook in {args.gradebook_out}")
+    if args.nbgrader_db != "none":
+        from grader.nbgrader_db import default_url
+        return _to_nbgrader(args.gradebook_out, args.nbgrader_db or default_url(args.submitted))
     return 0
+
+
+def _to_nbgrader(out, db_url: str | None) -> int:
+    if not db_url:
+        return 0
+    from grader import gradebook, nbgrader_db
+    assignment, _ = gradebook.read(out)
+    try:
+        print(nbgrader_db.write(out, db_url, assignment).summary(db_url))
+    except nbgrader_db.NbgraderDbError as exc:
+        print(f"nbgrader's gradebook: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _follow_up(args) -> int:
+    """export, report and similarity: what comes after grading."""
+    from grader import exports
+    try:
+        if args.command == "report":
+            from grader.report import write_report
+            print(f"class report in {write_report(args.out, args.to)}")
+        elif args.command == "similarity":
+            from grader.similarity import write_similarity
+            print(write_similarity(args.submitted, args.assignment, args.to or "similarity",
+                                   args.threshold))
+        elif args.format == "nbgrader":
+            return _to_nbgrader(args.out, args.db or "sqlite:///gradebook.db")
+        elif args.format == "canvas":
+            text, left_out = exports.canvas_csv(args.out, args.roster, args.match, args.column)
+            _emit(text, args.to)
+            if left_out:
+                print(f"not in the roster, left out: {', '.join(left_out)}", file=sys.stderr)
+                return 1
+        else:
+            if not args.student:
+                print("gradescope: --student is required", file=sys.stderr)
+                return 2
+            import json
+            _emit(json.dumps(exports.gradescope_results(args.out, args.student), indent=1) + "\n",
+                  args.to)
+    except exports.ExportError as exc:
+        print(f"{args.command}: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _emit(text: str, to: str | None) -> None:
+    if to:
+        Path(to).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
 
 
 if __name__ == "__main__":

@@ -2,16 +2,12 @@
 that site as a student sees it, in a real browser (the test_browser_* tests below)."""
 from __future__ import annotations
 
-import functools
 import html
-import http.server
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -20,6 +16,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from browser import BROWSERS_OWN_REQUEST, LOCAL_HOSTS, chromium, console_errors, drain_logs, serve
 
 pytestmark = pytest.mark.slow
 
@@ -130,66 +128,20 @@ def test_reproduction_page_pastes_this_builds_numbers(built_book):
 # visited once; the tests below check what that visit recorded. A full-page screenshot
 # of each page goes to $DLCOURSE_SCREENSHOTS (default: _build/screenshots/).
 
-# No Selenium Manager: the browser and driver paths are given, and it must not phone home.
-os.environ.setdefault("SE_OFFLINE", "true")
-os.environ.setdefault("SE_AVOID_STATS", "true")
-
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run",
-                  "--no-default-browser-check", "--disable-extensions", "--disable-dev-shm-usage",
-                  "--disable-default-apps", "--mute-audio", "--hide-scrollbars", "--lang=en-US",
-                  "--force-color-profile=srgb", "--window-size=1280,1000",
-                  # As for a reader offline: no host name resolves, only 127.0.0.1 is reached.
-                  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
 NO_EXPERIMENT = {"book/intro", "book/reproduction"}  # the other pages run code and state its runtime
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-class _Server(http.server.ThreadingHTTPServer):
-    def handle_error(self, request, client_address):
-        pass  # the browser dropping a connection when it leaves a page is no error of the site
 
 
 @pytest.fixture(scope="module")
 def site(built_book):
-    """The built site on http://127.0.0.1:<free port>/, as `python -m http.server` serves it."""
-    handler = functools.partial(_QuietHandler, directory=str(built_book))
-    server = _Server(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    """The built site on http://127.0.0.1:<free port>/."""
+    with serve(built_book) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver_path = shutil.which("chromedriver")
-    if not (chromium and driver_path):
-        pytest.fail("the browser test needs Debian's chromium and chromium-driver "
-                    "(apt-get install chromium chromium-driver; .ci/run installs them)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in CHROMIUM_FLAGS + [f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"]:
-        options.add_argument(flag)
-    # Console messages, and the network events of each page (every request it makes).
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
-    driver.set_page_load_timeout(60)
-    driver.set_script_timeout(60)
-    try:
+    with chromium(tmp_path_factory.mktemp("chromium-profile")) as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 @pytest.fixture(scope="module")
@@ -211,12 +163,6 @@ def _wait_for(driver, script: str, timeout: float = 30, what: str = ""):
         if time.monotonic() > deadline:
             pytest.fail(f"timed out waiting for {what or script}")
         time.sleep(0.1)
-
-
-def _drain_logs(driver) -> tuple[list[dict], list[dict]]:
-    console = driver.get_log("browser")
-    network = [json.loads(entry["message"])["message"] for entry in driver.get_log("performance")]
-    return console, [event for event in network if event["method"].startswith("Network.")]
 
 
 def _screenshot(driver, path: Path) -> None:
@@ -288,7 +234,7 @@ def visits(browser, site, root, screenshot_dir) -> dict[str, dict]:
     browser.get(site)  # index.html: the redirect to the first page
     _wait_for(browser, "location.pathname === '/book/intro.html' && document.readyState === 'complete'",
               what="index.html to lead to the introduction")
-    _drain_logs(browser)
+    drain_logs(browser)
     seen = {}
     for name in toc_files(root):
         started = time.monotonic()
@@ -307,7 +253,7 @@ def visits(browser, site, root, screenshot_dir) -> dict[str, dict]:
         facts = browser.execute_script(PAGE_FACTS_JS)
         shot = screenshot_dir / (name.replace("/", "_") + ".png")
         _screenshot(browser, shot)
-        facts["console"], facts["network"] = _drain_logs(browser)
+        facts["console"], facts["network"] = drain_logs(browser)
         facts.update(mathjax=mathjax, url=browser.current_url, screenshot=shot,
                      seconds=time.monotonic() - started)
         seen[name] = facts
@@ -332,19 +278,10 @@ def _get(url: str, cache: dict = {}) -> tuple[int, bytes]:  # noqa: B006 (a per-
     return cache[url]
 
 
-# The browser asks for /favicon.ico by itself; the site has no icon, and no page asks for one.
-BROWSERS_OWN_REQUEST = re.compile(r"http://127\.0\.0\.1:\d+/favicon\.ico\b")
-
-
-def _console_errors(entries: list[dict]) -> list[str]:
-    return [entry["message"] for entry in entries if entry["level"] == "SEVERE"
-            and not BROWSERS_OWN_REQUEST.match(entry["message"])]
-
-
-def test_browser_pages_load_without_console_errors(visits):
+def test_browser_pages_load_withoutconsole_errors(visits):
     for name, page in visits.items():
         assert page["url"].endswith(name + ".html"), f"{name} redirected to {page['url']}"
-        errors = _console_errors(page["console"])
+        errors = console_errors(page["console"])
         assert not errors, f"{name}: console errors {errors}"
         failed = [(event["params"]["response"]["status"], event["params"]["response"]["url"])
                   for event in page["network"] if event["method"] == "Network.responseReceived"
@@ -557,7 +494,7 @@ def test_browser_dark_mode_switch(browser, site, visits, screenshot_dir):
     browser.get(site + "book/data.html")  # the choice is kept from page to page
     _wait_for(browser, "document.readyState === 'complete'")
     assert browser.execute_script(f"return {theme};") == "dark"
-    errors = _console_errors(browser.get_log("browser"))
+    errors = console_errors(browser.get_log("browser"))
     browser.execute_script("localStorage.setItem('mode', 'auto');")  # back to the default
     assert not errors, errors
 
@@ -585,5 +522,5 @@ def test_browser_search_finds_the_chapter_for_a_word_it_nearly_alone_contains(br
         if name == "book/optimizers":
             _screenshot(browser, screenshot_dir / f"search-{word}.png")
     (screenshot_dir / "search.json").write_text(json.dumps(searched, indent=1) + "\n")
-    errors = _console_errors(browser.get_log("browser"))
+    errors = console_errors(browser.get_log("browser"))
     assert not errors, errors

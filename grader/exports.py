@@ -1,0 +1,94 @@
+"""A grader output folder's gradebook in the formats other systems import: a Canvas
+gradebook column (CSV) and Gradescope's ``results.json`` for one submission.
+
+Both read only ``gradebook.json`` (:func:`grader.gradebook.read`), whose reasons are
+already worded for the student (hidden tests' without their inputs).
+"""
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from grader import assignment as assignments
+from grader import gradebook
+
+# The columns Canvas's gradebook import reads to find a student, in its own order
+# (Canvas's gradebook export starts with the same ones).
+CANVAS_IDS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
+
+
+class ExportError(Exception):
+    pass
+
+
+def _book(out: str | Path) -> tuple[str, dict]:
+    assignment, book = gradebook.read(out)
+    if not book:
+        raise ExportError(f"no gradebook in {out}")
+    return assignment, book
+
+
+def canvas_csv(out: str | Path, roster: str | Path | None = None, match: str = "SIS Login ID",
+               column: str | None = None) -> tuple[str, list[str]]:
+    """(the CSV text, the students left out): one row per graded student with Canvas's
+    identifying columns and the total under ``column`` (default: the assignment's name),
+    after a "Points Possible" row.
+
+    With ``roster`` (a CSV that has Canvas's identifying columns, such as Canvas's own
+    gradebook export), each student's row is the roster's row whose ``match`` column is
+    the nbgrader student id; a student not in the roster is left out (and named), since
+    Canvas cannot place them. Without one, the student id goes in ``SIS Login ID``."""
+    assignment, book = _book(out)
+    spec = assignments.get(assignment)
+    column = column or assignment
+    people = {}
+    if roster is not None:
+        with open(roster, newline="", encoding="utf-8-sig") as f:
+            rows = list(csv.DictReader(f))
+        if rows and match not in rows[0]:
+            raise ExportError(f"the roster has no column {match!r} (it has: {', '.join(rows[0])})")
+        people = {row[match].strip(): row for row in rows if row.get(match, "").strip()}
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow([*CANVAS_IDS, column])
+    writer.writerow(["Points Possible", "", "", "", "", f"{spec.max_points:g}"])
+    left_out = []
+    for student in sorted(book):
+        total = sum(r.points for r in book[student]["results"])
+        if roster is None:
+            ids = [student, "", "", student, ""]
+        elif student in people:
+            ids = [people[student].get(name, "") for name in CANVAS_IDS]
+        else:
+            left_out.append(student)
+            continue
+        writer.writerow([*ids, f"{total:g}"])
+    return text.getvalue(), left_out
+
+
+def gradescope_results(out: str | Path, student: str) -> dict:
+    """Gradescope's ``results.json`` for ``student``'s submission: per test, its visible
+    part's outcome (shown at once, no points) and the test's points with its reason
+    (shown once the instructor publishes the grades, as hidden tests are)."""
+    assignment, book = _book(out)
+    if student not in book:
+        raise ExportError(f"{student!r} is not in the gradebook of {out}")
+    record = book[student]
+    tests = []
+    for number, r in enumerate(record["results"], start=1):
+        visible_failed = r.reason.startswith("visible tests:")
+        tests.append({"name": f"{r.test}: visible tests", "number": f"{number}.1",
+                      "score": 0, "max_score": 0,
+                      "status": "failed" if visible_failed else "passed",
+                      "output": r.reason if visible_failed else "passed",
+                      "visibility": "visible"})
+        tests.append({"name": r.test, "number": f"{number}.2",
+                      "score": r.points, "max_score": r.max_points,
+                      "status": "passed" if r.passed else "failed",
+                      "output": r.reason or "passed", "visibility": "after_published"})
+    notes = record.get("notes") or []
+    return {"score": sum(r.points for r in record["results"]),
+            "execution_time": round(record["seconds"], 1),
+            "output": "\n".join(notes) if notes else f"Graded by the course's grader ({assignment}).",
+            "visibility": "visible", "stdout_visibility": "hidden", "tests": tests}

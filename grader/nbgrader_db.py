@@ -1,0 +1,136 @@
+"""The grader's trusted points in nbgrader's own gradebook (``gradebook.db``), through
+nbgrader's API, so that ``nbgrader export``, the formgrader and ``nbgrader
+generate_feedback`` show them instead of the scores each student's own kernel computed.
+
+Only what the autograder owns is written: each test cell's ``auto_score`` and, on the
+answer cell before it, the ``auto_comment`` (the tests' points and reasons, as the
+feedback words them). A manual score, extra credit or manual comment entered in the
+formgrader wins over both in nbgrader's own ``score`` and ``comment`` and is never
+touched. A student or submission missing from the database is added; a value that has
+not changed is not written again.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from grader import assignment as assignments
+from grader import gradebook
+
+
+class NbgraderDbError(Exception):
+    """The database cannot take the grades (no such assignment: run ``nbgrader
+    generate_assignment`` first, which records its grade cells)."""
+
+
+@dataclass
+class Changes:
+    """What :func:`write` did, for the instructor's summary."""
+
+    students_added: list = field(default_factory=list)
+    submissions_added: list = field(default_factory=list)
+    scores_changed: int = 0
+    comments_changed: int = 0
+    manual_kept: int = 0  # grades whose manual score (the formgrader's) stays in force
+    lowered: list = field(default_factory=list)  # students whose earlier score was higher
+
+    def summary(self, db_url: str) -> str:
+        parts = [f"{self.scores_changed} score(s) and {self.comments_changed} comment(s) "
+                 f"written to {db_url}"]
+        if self.students_added:
+            parts.append(f"students added: {', '.join(self.students_added)}")
+        if self.submissions_added:
+            parts.append(f"submissions added: {len(self.submissions_added)}")
+        if self.manual_kept:
+            parts.append(f"{self.manual_kept} manual grade(s) kept")
+        if self.lowered:
+            parts.append("lower than the score already there (autograde's, from the student's "
+                         f"own kernel?): {', '.join(self.lowered)}")
+        return "; ".join(parts)
+
+
+def default_url(submitted: str | Path) -> str | None:
+    """``sqlite:///<course>/gradebook.db`` when ``submitted`` is the ``submitted/`` of an
+    nbgrader course directory (``nbgrader_config.py`` beside it) whose gradebook exists."""
+    course = Path(submitted).resolve().parent
+    db = course / "gradebook.db"
+    return f"sqlite:///{db}" if (course / "nbgrader_config.py").is_file() and db.is_file() else None
+
+
+def answer_cells(spec) -> dict[str, str]:
+    """``{test grade_id: the solution cell before it}`` in the source notebook: the cell
+    whose comment carries the test's reason (nbgrader comments belong to solution cells)."""
+    nb = nbformat.read(str(spec.notebook_path), as_version=4)
+    found, answer = {}, None
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("solution"):
+            answer = meta["grade_id"]
+        elif meta.get("grade") and answer is not None:
+            found[meta["grade_id"]] = answer
+    return found
+
+
+def _comment(results) -> str:
+    lines = []
+    for r in results:
+        line = f"{r.test}: {r.points:g} of {r.max_points:g} point(s)"
+        lines.append(line + (f" - {r.reason}" if r.reason else ""))
+    return "Grader (trusted):\n" + "\n".join(lines)
+
+
+def write(out: str | Path, db_url: str, assignment: str) -> Changes:
+    """Put the gradebook of grader output folder ``out`` into nbgrader's database."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    spec = assignments.get(assignment)
+    notebook = spec.notebook.removesuffix(".ipynb")
+    _, book = gradebook.read(out, assignment)
+    cells = answer_cells(spec)
+    changes = Changes()
+    with Gradebook(db_url) as gb:
+        try:
+            gb.find_assignment(assignment)
+        except MissingEntry:
+            raise NbgraderDbError(
+                f"{db_url} has no assignment {assignment!r}: run `nbgrader generate_assignment "
+                f"{assignment}` in the course directory first") from None
+        for student in sorted(book):
+            try:
+                gb.find_student(student)
+            except MissingEntry:
+                gb.add_student(student)
+                changes.students_added.append(student)
+            try:
+                gb.find_submission(assignment, student)
+            except MissingEntry:
+                gb.add_submission(assignment, student)
+                changes.submissions_added.append(student)
+            results = book[student]["results"]
+            lowered = False
+            for r in results:
+                grade = gb.find_grade(r.test, notebook, assignment, student)
+                lowered = lowered or (grade.auto_score or 0) > r.points
+                if grade.auto_score != r.points:
+                    grade.auto_score = float(r.points)
+                    changes.scores_changed += 1
+                if grade.manual_score is not None:
+                    changes.manual_kept += 1
+                else:
+                    grade.needs_manual_grade = False
+            if lowered:
+                changes.lowered.append(student)
+            by_cell: dict[str, list] = {}
+            for r in results:
+                if r.test in cells:
+                    by_cell.setdefault(cells[r.test], []).append(r)
+            for cell, cell_results in by_cell.items():
+                comment = gb.find_comment(cell, notebook, assignment, student)
+                text = _comment(cell_results)
+                if comment.auto_comment != text:
+                    comment.auto_comment = text
+                    changes.comments_changed += 1
+            gb.db.commit()
+    return changes

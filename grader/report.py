@@ -1,0 +1,145 @@
+"""The class report: one static HTML page (``index.html`` and its PNG plots, nothing
+from another host) that shows an instructor, from a grader output folder, how the class
+did: the distribution of totals, each test's pass rate (visible parts against hidden
+ones), the most frequent failure reasons, the time per submission, and the submissions
+that reached a limit.
+
+Every text on it comes from the gradebook and is escaped: a reason can quote a
+student's exception message, and the page must show it, not run it.
+"""
+from __future__ import annotations
+
+import collections
+import html
+import re
+from pathlib import Path
+
+from grader import assignment as assignments
+from grader import gradebook
+
+# The reasons that say a submission reached one of the grader's limits (grader.run and
+# grader.grade word them).
+LIMIT = re.compile(r"timed out|ran past|time limit|did not finish within|quota|limit|"
+                   r"out of memory|SIGKILL|SIGXFSZ|left out", re.IGNORECASE)
+
+
+def _part_failed(reason: str) -> str:
+    """``"visible"`` or ``"hidden"``: which part of a failed test failed (a submission
+    that could not be run at all fails the visible part)."""
+    match = re.match(r"(visible|hidden) tests:", reason or "")
+    return match.group(1) if match else "visible"
+
+
+def _short(reason: str) -> str:
+    """A reason with its numbers folded, so that the same failure counts as one."""
+    return re.sub(r"-?\d+(\.\d+)?(e-?\d+)?", "N", reason)[:160]
+
+
+def summary(out: str | Path) -> dict:
+    """What the page shows, as plain data (also what the tests read)."""
+    assignment, book = gradebook.read(out)
+    spec = assignments.get(assignment)
+    tests = list(spec.tests)
+    totals = {s: sum(r.points for r in rec["results"]) for s, rec in book.items()}
+    rates = {}
+    for test in tests:
+        parts = [_part_failed(r.reason) if not r.passed else None
+                 for rec in book.values() for r in rec["results"] if r.test == test]
+        n = len(parts) or 1
+        rates[test] = {"visible": sum(p != "visible" for p in parts) / n,
+                       "hidden": sum(p is None for p in parts) / n}
+    reasons = collections.Counter(_short(r.reason) for rec in book.values()
+                                  for r in rec["results"] if not r.passed and r.reason)
+    limits = sorted({(s, r.test, r.reason) for s, rec in book.items() for r in rec["results"]
+                     if not r.passed and LIMIT.search(r.reason or "")}
+                    | {(s, "", note) for s, rec in book.items() for note in rec.get("notes", [])
+                       if LIMIT.search(note)})
+    return {"assignment": assignment, "max_points": spec.max_points, "totals": totals,
+            "seconds": {s: rec["seconds"] for s, rec in book.items()}, "rates": rates,
+            "reasons": reasons.most_common(10), "limits": limits}
+
+
+def _plots(data: dict, folder: Path) -> list[tuple[str, str]]:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    made = []
+
+    def save(fig, name: str, title: str):
+        fig.tight_layout()
+        fig.savefig(folder / name, dpi=110)
+        plt.close(fig)
+        made.append((name, title))
+
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    most = data["max_points"]
+    ax.hist(list(data["totals"].values()), bins=[x - 0.5 for x in range(int(most) + 2)],
+            color="#4c72b0", edgecolor="white")
+    ax.set(xlabel="total points", ylabel="submissions", xlim=(-0.5, most + 0.5))
+    save(fig, "totals.png", "Distribution of totals")
+
+    tests = list(data["rates"])
+    fig, ax = plt.subplots(figsize=(7, 0.45 * len(tests) + 1.2))
+    y = range(len(tests))
+    ax.barh([i + 0.2 for i in y], [100 * data["rates"][t]["visible"] for t in tests], 0.4,
+            label="visible tests", color="#55a868")
+    ax.barh([i - 0.2 for i in y], [100 * data["rates"][t]["hidden"] for t in tests], 0.4,
+            label="hidden tests (the whole test)", color="#c44e52")
+    ax.set_yticks(list(y), tests)
+    ax.invert_yaxis()
+    ax.set(xlabel="submissions that pass (%)", xlim=(0, 100))
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18 - 1.2 / (0.45 * len(tests) + 1.2)),
+              ncol=2, fontsize=8, frameon=False)
+    save(fig, "pass_rates.png", "Pass rate of each test")
+
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    ax.hist(list(data["seconds"].values()), bins=20, color="#8172b2", edgecolor="white")
+    ax.set(xlabel="grading time per submission (s)", ylabel="submissions")
+    save(fig, "seconds.png", "Time per submission")
+    return made
+
+
+def _table(header: list[str], rows) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>"
+                   for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+STYLE = """body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.3em .6em;
+text-align:left;vertical-align:top}th{background:#f3f3f3}img{max-width:100%}
+.none{color:#666}"""
+
+
+def write_report(out: str | Path, to: str | Path | None = None) -> Path:
+    """Write the report of output folder ``out`` into ``to`` (default ``out/report``);
+    returns its ``index.html``."""
+    data = summary(out)
+    folder = Path(to) if to else Path(out) / "report"
+    folder.mkdir(parents=True, exist_ok=True)
+    plots = _plots(data, folder)
+    totals = list(data["totals"].values())
+    mean = sum(totals) / len(totals) if totals else 0
+    seconds = sorted(data["seconds"].values())
+    parts = [f"<h1>Class report: {html.escape(data['assignment'])}</h1>",
+             f"<p>{len(totals)} submissions graded; mean total {mean:.2f} of "
+             f"{data['max_points']:g} points; grading time per submission: median "
+             f"{seconds[len(seconds) // 2] if seconds else 0:.1f} s, worst "
+             f"{seconds[-1] if seconds else 0:.1f} s.</p>"]
+    for name, title in plots:
+        parts.append(f"<h2>{html.escape(title)}</h2><img src=\"{name}\" alt=\"{html.escape(title)}\">")
+    parts.append("<h2>Most frequent failure reasons</h2>")
+    parts.append(_table(["failures", "reason (numbers shown as N)"],
+                        [(n, r) for r, n in data["reasons"]]) if data["reasons"]
+                 else "<p class=\"none\">No test failed.</p>")
+    parts.append("<h2>Submissions that reached a limit</h2>")
+    parts.append(_table(["student", "test", "reason or note"], data["limits"]) if data["limits"]
+                 else "<p class=\"none\">None reached a limit.</p>")
+    page = (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>Class report: {html.escape(data['assignment'])}</title>"
+            f"<style>{STYLE}</style></head><body>{''.join(parts)}</body></html>\n")
+    index = folder / "index.html"
+    index.write_text(page, encoding="utf-8")
+    return index
