@@ -68,7 +68,7 @@ def _plots(data: dict, folder: Path) -> list[tuple[str, str]]:
 
     def save(fig, name: str, title: str):
         fig.tight_layout()
-        fig.savefig(folder / name, dpi=110)
+        fig.savefig(folder / name, dpi=110, bbox_inches="tight")
         plt.close(fig)
         made.append((name, title))
 
@@ -89,8 +89,7 @@ def _plots(data: dict, folder: Path) -> list[tuple[str, str]]:
     ax.set_yticks(list(y), tests)
     ax.invert_yaxis()
     ax.set(xlabel="submissions that pass (%)", xlim=(0, 100))
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18 - 1.2 / (0.45 * len(tests) + 1.2)),
-              ncol=2, fontsize=8, frameon=False)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize=8, frameon=False)
     save(fig, "pass_rates.png", "Pass rate of each test")
 
     fig, ax = plt.subplots(figsize=(6, 3.2))
