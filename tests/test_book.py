@@ -200,7 +200,8 @@ return {
   math: Array.from(article.querySelectorAll(".math")).map((el) => ({
     typeset: el.querySelector("mjx-container") !== null, text: el.textContent.slice(0, 80)})),
   outputs: Array.from(article.querySelectorAll(".cell_output")).map((el) => ({
-    shown: visible(el), text: el.innerText.slice(0, 80), full_text: el.innerText,
+    shown: visible(el), in_solution: el.closest(".solution") !== null,
+    text: el.innerText.slice(0, 80), full_text: el.innerText,
     kinds: Array.from(el.querySelectorAll(".output")).map((o) => o.className),
     images: el.querySelectorAll("img").length})),
   tables: Array.from(article.querySelectorAll("table")).map((t) => ({
@@ -370,7 +371,7 @@ def test_browser_code_cells_show_their_outputs(visits):
         outputs = page["outputs"]
         assert len(outputs) == expected, \
             f"{name}: {expected} cells have outputs, the page shows {len(outputs)}"
-        hidden = [o["text"] for o in outputs if not o["shown"]]
+        hidden = [o["text"] for o in outputs if not o["shown"] and not o["in_solution"]]
         assert not hidden, f"{name}: outputs take no space {hidden[:3]}"
         if name not in NO_EXPERIMENT:
             assert expected >= 2, f"{name}: its code shows almost nothing"
@@ -424,6 +425,71 @@ def test_browser_comparison_tables_keep_rows_short_and_name_each_source_once(vis
                 assert f"[{number}] " in legend, \
                     f"{name}: reference [{number}] is cited but no legend names its source"
     assert tables >= 7, f"only {tables} comparison tables found"
+
+
+def test_every_chapter_ends_with_exercises_and_executed_solutions(built_book):
+    """3-5 exercises after the last section's heading, each with its solution, whose
+    code ran at build time (outputs on the page) and whose numbers are glued in."""
+    from dlcourse.experiments import chapters
+
+    for chapter in chapters():
+        page = (built_book / "book" / f"{chapter}.html").read_text()
+        exercises = re.findall(r'<div class="exercise admonition" id="([\w-]+)"', page)
+        assert 3 <= len(exercises) <= 5, f"{chapter}: {len(exercises)} exercises"
+        assert 'id="exercises"' in page and \
+            page.rfind('id="exercises"') < page.find('class="exercise admonition"'), \
+            f"{chapter}: the exercises are not in a closing 'Exercises' section"
+        solutions = page.split('<div class="solution dropdown admonition"')[1:]
+        assert len(solutions) == len(exercises), \
+            f"{chapter}: {len(exercises)} exercises but {len(solutions)} solutions in a dropdown"
+        for exercise, solution in zip(exercises, solutions):
+            assert f'href="#{exercise}"' in solution[:2000], f"{chapter}: solutions out of order"
+            assert 'class="cell_output' in solution, f"{chapter}: the solution to {exercise} shows no run"
+
+
+OPEN_SOLUTIONS_JS = """
+return Array.from(document.querySelectorAll("article .solution")).map((s) => {
+  const content = s.querySelector("section") || s.children[1];
+  const r = content.getBoundingClientRect();
+  return {id: s.id, hidden: s.classList.contains("toggle-hidden"), shown: r.width > 0 && r.height > 0,
+          button: s.querySelector("button.toggle-button") !== null};
+});
+"""
+
+
+def test_browser_solutions_start_hidden_and_open_on_a_click(browser, site, visits):
+    """Offline like every visit: sphinx-togglebutton's script and style come from the site."""
+    from selenium.webdriver.common.by import By
+
+    from dlcourse.experiments import chapters
+
+    for chapter in chapters():
+        browser.get(f"{site}book/{chapter}.html")
+        _wait_for(browser, "document.readyState === 'complete' && "
+                  "document.querySelector('article .solution button.toggle-button')",
+                  what=f"the solutions' toggle buttons on {chapter}")
+        before = browser.execute_script(OPEN_SOLUTIONS_JS)
+        assert len(before) >= 3, f"{chapter}: {len(before)} solutions"
+        for solution in before:
+            assert solution["button"] and solution["hidden"] and not solution["shown"], \
+                f"{chapter}: solution {solution['id']} does not start hidden: {solution}"
+        for button in browser.find_elements(By.CSS_SELECTOR, "article .solution button.toggle-button"):
+            browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
+            button.click()
+        _wait_for(browser, "Array.from(document.querySelectorAll('article .solution'))"
+                  ".every((s) => !s.classList.contains('toggle-hidden'))",
+                  what=f"every solution on {chapter} to open")
+        after = browser.execute_script(OPEN_SOLUTIONS_JS)
+        assert all(s["shown"] for s in after), f"{chapter}: a solution did not open: {after}"
+        outputs = browser.execute_script(
+            "return Array.from(document.querySelectorAll('article .solution .cell_output'))"
+            ".map((o) => { const r = o.getBoundingClientRect(); return r.width > 0 && r.height > 0; });")
+        assert outputs and all(outputs), f"{chapter}: an opened solution's output takes no space"
+        console, network = drain_logs(browser)
+        assert not console_errors(console), f"{chapter}: console errors {console_errors(console)}"
+        hosts = {urllib.parse.urlsplit(e["params"]["request"]["url"]).hostname for e in network
+                 if e["method"] == "Network.requestWillBeSent"}
+        assert hosts <= LOCAL_HOSTS | {None}, f"{chapter}: requests to {hosts - LOCAL_HOSTS}"
 
 
 def test_browser_every_chapter_states_its_runtime_per_profile(visits):

@@ -69,6 +69,25 @@ def dead_fraction(model, x) -> float:
     return float((activations.max(axis=0) <= 0).mean())
 
 
+def initial_weights(seed: int) -> list:
+    """The weights :func:`train` starts from with ``seed``, before any step (the
+    exercises measure how far a run moved from them)."""
+    import keras
+
+    from dlcourse.training import build_classifier
+
+    return build_classifier(lambda: mlp((784,), output="logits"),
+                            keras.optimizers.RMSprop(), seed).get_weights()
+
+
+def largest_change(model, seed: int) -> float:
+    """The largest distance any single weight of ``model`` moved from its start."""
+    import numpy as np
+
+    return float(max(np.abs(np.asarray(w) - w0).max()
+                     for w, w0 in zip(model.get_weights(), initial_weights(seed))))
+
+
 # The main rates first, as the chapter's table shows them; the sweep only its accuracy.
 for _lr in MAIN + tuple(r for r in SWEEP if r not in MAIN):
     declare(experiment_id(_lr), train, _lr, metrics=("test_loss", "test_accuracy"),
