@@ -47,9 +47,49 @@ def split(settings: RunSettings | None = None):
 
 
 def train(name: str, settings: RunSettings, seed: int) -> Run:
+    return train_with(optimizers()[name](), settings, seed)
+
+
+def train_with(optimizer, settings: RunSettings, seed: int) -> Run:
+    """:func:`train` with any fresh optimizer object instead of a named default (the
+    exercises try other rates)."""
     return train_classifier(lambda: mlp((28, 28)), split(settings), settings, seed,
-                            optimizer=optimizers()[name](),
+                            optimizer=optimizer,
                             scores=last_epoch("train_accuracy", "val_loss", "val_accuracy"))
+
+
+def first_step(name: str, x, y, seed: int) -> tuple[list, list]:
+    """The gradient of the loss on the batch ``(x, y)`` at the weights :func:`train`
+    starts from with ``seed``, and the change one step of optimizer ``name`` makes to
+    each weight (the exercises check the update rule by hand)."""
+    import keras
+    import numpy as np
+
+    from dlcourse.gradients import gradients
+    from dlcourse.training import build_classifier
+
+    model = build_classifier(lambda: mlp((28, 28)), optimizers()[name](), seed)
+    variables = list(model.trainable_variables)
+
+    def loss(outputs):
+        return keras.ops.mean(keras.losses.sparse_categorical_crossentropy(y, outputs))
+    grads = gradients(model, loss, x, variables)
+    before = [np.array(keras.ops.convert_to_numpy(v)) for v in variables]
+    model.train_on_batch(x, y)
+    return grads, [keras.ops.convert_to_numpy(v) - b for v, b in zip(variables, before)]
+
+
+def adagrad_rates(model):
+    """Every weight's own rate, ``learning_rate / sqrt(accumulator + epsilon)``, in a model
+    that Adagrad trained: what its growing sum of squared gradients left of the rate."""
+    import keras
+    import numpy as np
+
+    optimizer = model.optimizer
+    rate = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+    sums = [keras.ops.convert_to_numpy(v).ravel() for v in optimizer.variables
+            if v.name.endswith("_accumulator")]
+    return rate / np.sqrt(np.concatenate(sums) + optimizer.epsilon)
 
 
 def experiment_id(name: str) -> str:
