@@ -37,14 +37,66 @@ def number(value, call: str) -> float:
     raise NotANumber(f"{call} returned {type(value).__name__}, not a number")
 
 
+def numbers(value, call: str, max_length: int) -> list[float]:
+    """The list of numbers the student's code returned (a list, tuple or 1-D NumPy
+    array of at most ``max_length`` real numbers), as plain floats."""
+    if isinstance(value, (list, tuple)) or type(value).__module__.split(".")[0] == "numpy":
+        size = len(value) if isinstance(value, (list, tuple)) else getattr(value, "size", None)
+        if isinstance(size, int) and size <= max_length:
+            items = value if isinstance(value, (list, tuple)) else list(value.reshape(-1))
+            if type(value).__module__.split(".")[0] != "numpy" or value.ndim == 1:
+                return [number(v, f"{call}: an element") for v in items]
+        raise NotANumber(f"{call} returned {type(value).__name__} of {size!r} elements, not a "
+                         f"list of at most {max_length} numbers")
+    raise NotANumber(f"{call} returned {type(value).__name__}, not a list of numbers")
+
+
+def array(value, call: str, max_size: int) -> dict:
+    """The array of real numbers the student's code returned (a NumPy array, or nested
+    lists), of at most ``max_size`` elements, as ``{"shape": [...], "values": [...]}``
+    (flattened, plain floats; NaN and infinity kept for the check to refuse)."""
+    import numpy as np
+
+    if not isinstance(value, (np.ndarray, list, tuple)):
+        raise NotANumber(f"{call} returned {type(value).__name__}, not a NumPy array")
+    size = np.ndarray.__getattribute__(value, "size") if isinstance(value, np.ndarray) else None
+    if size is not None and size > max_size:
+        raise NotANumber(f"{call} returned an array of {size} elements, more than the "
+                         f"{max_size} it may")
+    try:
+        a = np.array(value, copy=True)
+    except (ValueError, TypeError) as exc:
+        raise NotANumber(f"{call} returned {type(value).__name__} that is not an array of "
+                         f"numbers ({type(exc).__name__})") from None
+    if a.dtype.kind not in "iuf":
+        raise NotANumber(f"{call} returned an array of {a.dtype}, not of real numbers")
+    if a.size > max_size:
+        raise NotANumber(f"{call} returned an array of {a.size} elements, more than the "
+                         f"{max_size} it may")
+    return {"shape": [int(d) for d in a.shape], "values": a.astype("float64").ravel().tolist()}
+
+
+def _returned(value, label: str, params: dict):
+    """What one call returned, as ``params["returns"]`` asks: ``"number"`` (the
+    default), ``"numbers"`` (a list, at most ``max_length`` long) or ``"array"`` (at
+    most ``max_size`` elements)."""
+    returns = params.get("returns", "number")
+    if returns == "numbers":
+        return numbers(value, label, int(params["max_length"]))
+    if returns == "array":
+        return array(value, label, int(params["max_size"]))
+    return number(value, label)
+
+
 def run(params: dict, obj) -> dict:
     """Probe ``obj`` as ``params`` say: ``{"kind": "calls", "calls": [args, ...],
-    "labels": [...]}`` returns ``{"values": [...]}``; ``{"kind": "one_cycle", "run":
+    "labels": [...]}`` returns ``{"values": [...]}`` (each a number, or what
+    ``params["returns"]`` asks for: :func:`_returned`); ``{"kind": "one_cycle", "run":
     {...}}`` returns ``{"rates": [...], "batches_per_epoch": n}``. A probe running past
     ``params["timeout"]`` seconds is interrupted."""
     with time_limit(params.get("timeout"), params.get("what", "the check")):
         if params["kind"] == "calls":
-            return {"values": [number(obj(*args), label)
+            return {"values": [_returned(obj(*args), label, params)
                                for args, label in zip(params["calls"], params["labels"])]}
         if params["kind"] == "one_cycle":
             return one_cycle_rates(obj, params["run"])

@@ -1,0 +1,425 @@
+"""The checks of the "initialization" assignment (chapter *Weight initialisation*,
+``book/initialization.md``).
+
+The checks and their inputs are declared in
+``assignments/source/initialization/assignment.py``. As in :mod:`grader.checks.schedules`
+(whose :class:`~grader.checks.schedules.FunctionCheck` they extend), each check's
+``params`` say what to call (plain data), :mod:`grader.probes` calls the student's
+function with them and sends back what it returned as plain data (numbers, or an array
+as its shape and flat values), and ``verify`` judges that data in the grader's own
+process:
+
+- ``glorot_std``/``he_std``: the formulas, exactly, at fan-ins and fan-outs;
+- ``glorot_normal``/``he_normal``: each array's shape, mean, standard deviation and share
+  within one standard deviation, with tolerances from the sample size (:func:`sampled`),
+  the same seed giving the same array and another seed another, uncorrelated one;
+- ``activation_stds``: each layer's standard deviation against this module's reference
+  (:func:`activation_stds`), in log space, within the band where the reference's own
+  runs over many seeds lie (:func:`reference_band`);
+- ``he_trains``: the student's ``he_normal`` weights for a deep ReLU network's layers
+  (checked as above), trained here, in the grader's process, on an MNIST slice
+  (:func:`train_accuracy`): the network must beat :func:`bar`, which the same run with
+  N(0, 1) weights does not reach.
+
+The student's functions are NumPy only: the grader runs these tests where Keras is not
+installed (``isolated`` in the spec), and in the notebook the test cell fails if the
+function imports Keras or calls a Keras initializer while it is tested.
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+import math
+import sys
+
+from grader import probes
+from grader.assignment import find_check
+from grader.checks.schedules import FunctionCheck, RuleBroken, _call_text, _close
+
+INITS = ("normal_1", "normal_0.01", "glorot", "he")
+ACTIVATIONS = ("sigmoid", "tanh", "relu")
+# The most elements an array may have: its JSON line (about 25 bytes a number) stays
+# below the runner's limit on one result (grader.run.MAX_EVENT_BYTES, 4 MiB).
+MAX_ARRAY_SIZE = 2**17
+MAX_LAYERS = 64
+# A statistic of a correct sample lies this many of its standard errors from its
+# expectation with probability below 1e-6 (two-sided normal tail at 5: 5.7e-7).
+Z = 5.0
+WITHIN_ONE_STD = math.erf(1 / math.sqrt(2))  # 0.6827: the share of N(0, s²) within ±s
+# activation_stds: each layer's standard deviation is compared in log space with the
+# mean log of REFERENCE_SEEDS runs of the reference (in float32, for speed), allowed ACT_Z of their standard
+# deviations (per call and layer: a deep ReLU stack's last layers scatter far more than
+# a first layer) plus ACT_FLOOR. Measured over 400 seeds: a run's largest deviation is
+# 3.0-3.6 of these standard deviations (tests/test_initialization_assignment.py checks
+# 200 fresh seeds of the reference against the check's own tolerance).
+REFERENCE_SEEDS = tuple(range(1000, 1064))
+ACT_Z = 6.0
+ACT_FLOOR = 0.01
+
+
+# --- the references ----------------------------------------------------------------
+
+def glorot_std(fan_in: int, fan_out: int) -> float:
+    """Glorot's (Xavier's) rule: std sqrt(2 / (fan_in + fan_out))."""
+    return math.sqrt(2.0 / (fan_in + fan_out))
+
+
+def he_std(fan_in: int) -> float:
+    """He's rule for ReLU: std sqrt(2 / fan_in)."""
+    return math.sqrt(2.0 / fan_in)
+
+
+def init_std(init: str, fan_in: int, fan_out: int) -> float:
+    """The weights' standard deviation of initialisation ``init`` for one layer."""
+    if init == "normal_1":
+        return 1.0
+    if init == "normal_0.01":
+        return 0.01
+    if init == "glorot":
+        return glorot_std(fan_in, fan_out)
+    if init == "he":
+        return he_std(fan_in)
+    raise ValueError(f"unknown initialisation {init!r}")
+
+
+def _activate(activation: str, z):
+    import numpy as np
+
+    if activation == "sigmoid":
+        return 1.0 / (1.0 + np.exp(-z))
+    if activation == "tanh":
+        return np.tanh(z)
+    if activation == "relu":
+        return np.maximum(z, 0.0)
+    raise ValueError(f"unknown activation {activation!r}")
+
+
+def activation_stds(init: str, activation: str, widths, n: int = 1000, seed: int = 0,
+                    dtype: str = "float64") -> list[float]:
+    """The reference: ``n`` standard-normal inputs of ``widths[0]`` features through
+    Dense layers of ``widths[1:]`` units (weights N(0, init_std²), biases 0), and the
+    standard deviation of each layer's outputs (all of them, after the activation)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((n, widths[0]), dtype=dtype)
+    out = []
+    for fan_in, fan_out in zip(widths, widths[1:]):
+        w = rng.standard_normal((fan_in, fan_out), dtype=dtype) * \
+            np.asarray(init_std(init, fan_in, fan_out), dtype=dtype)
+        a = _activate(activation, a @ w)
+        out.append(float(a.std()))
+    return out
+
+
+def reference_band(init: str, activation: str, widths, n: int = 1000,
+                   seeds=REFERENCE_SEEDS) -> tuple[list[float], list[float]]:
+    """``(centre, tolerance)`` per layer, in log space: the mean and :data:`ACT_Z`
+    standard deviations (plus :data:`ACT_FLOOR`) of the log of :func:`activation_stds`
+    over ``seeds``: where one run's values lie."""
+    import numpy as np
+
+    logs = np.log(np.array([activation_stds(init, activation, widths, n, seed, "float32")
+                            for seed in seeds]))
+    return logs.mean(axis=0).tolist(), (ACT_Z * logs.std(axis=0) + ACT_FLOOR).tolist()
+
+
+# --- the notebook's check ----------------------------------------------------------
+
+def check(name: str, obj, part: str = "visible") -> None:
+    """Run check ``name`` (part ``"visible"`` or ``"hidden"``) on the student's ``obj``;
+    raise ``AssertionError`` if it fails. What the notebook's test cells call."""
+    found = find_check(name)
+    with numpy_only(name):
+        data = probes.run(found.params(part), obj)
+    found.verify(part, data)
+    print(f"{name}: {part} tests passed")
+
+
+BLOCKED = ("keras", "tensorflow", "jax", "jaxlib", "torch")
+
+
+@contextlib.contextmanager
+def numpy_only(name: str):
+    """The notebook's rule "NumPy only", as the notebook's own test cell checks it: while
+    the test calls the student's function, importing Keras (or TensorFlow, JAX, PyTorch)
+    fails and calling a Keras initializer raises. The grader checks it for good by
+    running the tests where Keras is not installed (``isolated`` in the spec)."""
+    saved = {m: sys.modules[m] for m in list(sys.modules)
+             if m.split(".")[0] in BLOCKED}
+    patched = []
+    keras = saved.get("keras")
+    if keras is not None:
+        def tripwire(self, *args, **kwargs):
+            raise RuleBroken(f"{name} calls a Keras initializer: write it with NumPy")
+        with contextlib.suppress(Exception):
+            base = keras.initializers.Initializer
+            classes = {v for v in vars(keras.initializers).values()
+                       if isinstance(v, type) and issubclass(v, base) and "__call__" in vars(v)}
+            for cls in classes:  # (one class may have several names)
+                patched.append((cls, vars(cls)["__call__"]))
+                cls.__call__ = tripwire
+    for module in saved:
+        sys.modules[module] = None  # `import keras` now raises ImportError
+    try:
+        yield
+    finally:
+        sys.modules.update(saved)
+        for cls, original in patched:
+            cls.__call__ = original
+
+
+# --- the checks, as objects ----------------------------------------------------------
+
+class FormulaCheck(FunctionCheck):
+    """``glorot_std``/``he_std``: a number per call, compared with the formula."""
+
+    def judge(self, part: str, data: dict) -> None:
+        got, want = data["values"], self.expected(part)
+        if _close(got, want):
+            return
+        if part == "hidden":
+            raise AssertionError(f"{self.name} is wrong at further fan-ins and fan-outs the "
+                                 "released tests do not show")
+        bad = next(i for i, (g, w) in enumerate(zip(got, want)) if not _close([g], [w]))
+        raise AssertionError(f"{_call_text(self.name, self.calls(part)[bad], part)} returned "
+                             f"{got[bad]!r}, expected {want[bad]!r}")
+
+
+def _array(data, shape: tuple[int, ...], call: str):
+    """An array the probe sent back (``{"shape", "values"}``), checked for its shape and
+    its values, as a float64 NumPy array."""
+    import numpy as np
+
+    if not isinstance(data, dict) or not isinstance(data.get("shape"), list) \
+            or not isinstance(data.get("values"), list):
+        raise AssertionError(f"{call} sent back data that is not an array")
+    got_shape = tuple(data["shape"])
+    if got_shape != shape:
+        raise AssertionError(f"{call} returned an array of shape {got_shape}, expected {shape}")
+    if len(data["values"]) != math.prod(shape) or \
+            not all(type(v) in (float, int) for v in data["values"]):
+        raise AssertionError(f"{call} sent back data that is not an array")
+    a = np.asarray(data["values"], dtype="float64").reshape(shape)
+    if not np.isfinite(a).all():
+        raise AssertionError(f"{call} returned an array with NaN or infinite values")
+    return a
+
+
+def sampled(a, std: float, what: str, part: str = "visible") -> None:
+    """Raise ``AssertionError`` unless ``a`` looks like a sample of N(0, std²): its mean,
+    standard deviation and share within ±std each within :data:`Z` standard errors of
+    what N(0, std²) gives for that many numbers (the standard deviation first: the other
+    two are measured against it). A hidden part's reason names no number
+    (they would tell its shapes)."""
+    n = a.size
+    mean, s = float(a.mean()), float(a.std())
+    within = float((abs(a) < std).mean())
+    limit = Z * math.sqrt(WITHIN_ONE_STD * (1 - WITHIN_ONE_STD) / n)
+    hidden = part == "hidden"
+    if abs(s / std - 1) > Z / math.sqrt(2 * n):
+        raise AssertionError(f"{what}: the weights' standard deviation is wrong" if hidden else
+                             f"{what}: the weights' standard deviation is {s:.4g}, expected "
+                             f"{std:.4g} (allowed: within {100 * Z / math.sqrt(2 * n):.2g}% for "
+                             f"{n} weights)")
+    if abs(mean) > Z * std / math.sqrt(n):
+        raise AssertionError(f"{what}: the weights' mean is not 0" if hidden else
+                             f"{what}: the weights' mean is {mean:.3g}, not 0 (allowed: within "
+                             f"{Z * std / math.sqrt(n):.2g} for {n} weights)")
+    if abs(within - WITHIN_ONE_STD) > limit:
+        share = "the share of weights within one standard deviation of 0 is not a normal " \
+                "distribution's" if hidden else \
+                f"{100 * within:.1f}% of the weights lie within one standard deviation of 0, " \
+                f"a normal distribution has {100 * WITHIN_ONE_STD:.1f}%"
+        raise AssertionError(f"{what}: {share} (draw them from a normal distribution, not a "
+                             "uniform or truncated one)")
+
+
+def _same_and_other_seeds(name: str, calls: list[tuple], arrays: list, part: str) -> None:
+    """Calls with the same ``(fan_in, fan_out, seed)`` return the same array; calls of
+    one shape with other seeds return different, uncorrelated arrays."""
+    import numpy as np
+
+    for i, (ci, ai) in enumerate(zip(calls, arrays)):
+        for cj, aj in zip(calls[i + 1:], arrays[i + 1:]):
+            if tuple(ci[:2]) != tuple(cj[:2]):
+                continue
+            where = "" if part == "hidden" else \
+                f": {_call_text(name, ci, part)} and {_call_text(name, cj, part)}"
+            if ci[2] == cj[2]:
+                if not np.array_equal(ai, aj):
+                    raise AssertionError(f"{name} returned different weights for the same seed"
+                                         f"{where} (make the generator from the seed, "
+                                         "np.random.default_rng(seed), inside the function)")
+            elif not abs(float(np.corrcoef(ai.ravel(), aj.ravel())[0, 1])) <= Z / math.sqrt(ai.size):
+                raise AssertionError(f"{name} returned the same or related weights for "
+                                     f"different seeds{where}")
+
+
+class SampleCheck(FunctionCheck):
+    """``glorot_normal``/``he_normal(fan_in, fan_out, seed)``: an array per call, a sample
+    of N(0, std(fan_in, fan_out)²) of shape (fan_in, fan_out)."""
+
+    def __init__(self, name: str, calls: dict[str, list], std, function: str | None = None):
+        super().__init__(name, calls, lambda calls: [std(c[0], c[1]) for c in calls])
+        self.function = function or name  # the student's function, as messages name it
+
+    def probe(self, part: str) -> dict:
+        calls = self.calls(part)
+        return {"kind": "calls", "calls": [list(c) for c in calls],
+                "labels": [_call_text(self.function, c, part) for c in calls],
+                "returns": "array", "max_size": MAX_ARRAY_SIZE}
+
+    def arrays(self, part: str, data: dict) -> list:
+        calls = self.calls(part)
+        values = data["values"]
+        if not isinstance(values, list) or len(values) != len(calls):
+            raise AssertionError("the submission's process sent back data that is not a "
+                                 "check's result")
+        return [_array(v, (c[0], c[1]), _call_text(self.function, c, part))
+                for c, v in zip(calls, values)]
+
+    def judge(self, part: str, data: dict) -> None:
+        calls, stds = self.calls(part), self.expected(part)
+        arrays = self.arrays(part, data)
+        for c, a, std in zip(calls, arrays, stds):
+            sampled(a, std, _call_text(self.function, c, part), part)
+        _same_and_other_seeds(self.function, calls, arrays, part)
+        return arrays
+
+
+class ActivationCheck(FunctionCheck):
+    """``activation_stds(init, activation, widths, n, seed)``: a list of numbers, one per
+    layer, each within the reference's band in log space (:func:`reference_band`)."""
+
+    def __init__(self, name: str, calls: dict[str, list]):
+        super().__init__(name, calls, lambda calls: [reference_band(*c[:4]) for c in calls])
+
+    def probe(self, part: str) -> dict:
+        return {**super().probe(part), "returns": "numbers", "max_length": MAX_LAYERS}
+
+    def judge(self, part: str, data: dict) -> None:
+        calls, bands = self.calls(part), self.expected(part)
+        values = data["values"]
+        if not isinstance(values, list) or len(values) != len(calls):
+            raise AssertionError("the submission's process sent back data that is not a "
+                                 "check's result")
+        for c, got, (centre, tolerance) in zip(calls, values, bands):
+            call = _call_text(self.name, c, part)
+            if not isinstance(got, list) or not all(type(g) in (float, int) for g in got):
+                raise AssertionError(f"{call} sent back data that is not a list of numbers")
+            if len(got) != len(centre):
+                raise AssertionError(f"{call} returned {len(got)} standard deviations for "
+                                     f"{len(centre)} layers")
+            for layer, (g, m, tol) in enumerate(zip(got, centre, tolerance), 1):
+                if not (math.isfinite(g) and g > 0 and abs(math.log(g) - m) <= tol):
+                    if part == "hidden":
+                        raise AssertionError(f"{self.name} is wrong at further widths, depths and "
+                                             "initialisations the released tests do not show")
+                    raise AssertionError(f"{call}: layer {layer}'s standard deviation is {g:.4g}, "
+                                         f"expected about {math.exp(m):.4g} (within a factor "
+                                         f"{math.exp(tol):.3g})")
+
+
+# --- the training run --------------------------------------------------------------
+
+# What the run is: the chapter's network (ReLU layers, a softmax output of Keras's
+# default Glorot-uniform scale) trained with the chapter's optimizer, SGD at 0.01, on a
+# slice of MNIST: 3,000 training images, 2 epochs in batches of 16 (376 steps), scored
+# on the first 2,000 test images. 1-2 s on a 2-core CPU.
+TRAINING = {"train": 3000, "valid": 2000, "epochs": 2, "batch_size": 16, "learning_rate": 0.01,
+            "seed": 20261203}
+# The bar is halfway between the course's recorded accuracies of this network under
+# N(0, 1) and under He (book/results/reproduction.json, full profile):
+BAR_FROM = (("init_relu_normal_1", "val_accuracy"), ("init_relu_he", "val_accuracy"))
+
+
+@functools.lru_cache(maxsize=1)
+def bar() -> float:
+    """Halfway between the recorded accuracies of :data:`BAR_FROM` (full profile), rounded
+    down to 0.01: 0.51 (0.095 under N(0, 1), 0.941 under He). The short run here reaches
+    0.72-0.82 with He weights and at most 0.11 with N(0, 1) weights (4 seeds each,
+    tests/test_initialization_assignment.py)."""
+    from dlcourse.results import find_record, load_records
+
+    records = load_records()
+    means = []
+    for experiment, metric in BAR_FROM:
+        record = find_record(records, experiment, metric, "full")
+        if record is None:
+            raise LookupError(f"no full-profile record of {experiment} {metric}: run "
+                              f"`python -m dlcourse.reproduce --profile full {experiment}`")
+        means.append(record["mean"])
+    return math.floor(round(sum(means) / len(means) * 100, 6)) / 100
+
+
+def train_accuracy(kernels: list) -> float:
+    """Train the ReLU network whose hidden layers start from ``kernels`` (float arrays of
+    shapes (784, h1), (h1, h2), ...; biases 0) as :data:`TRAINING` says, in this
+    process, and return its accuracy on the validation slice. Everything but the kernels
+    is fixed: the output layer's weights and the order of the images come from
+    :data:`TRAINING`'s seed."""
+    import keras
+    import numpy as np
+
+    (x, y), (x_valid, y_valid) = training_data(TRAINING["train"], TRAINING["valid"])
+    rng = np.random.default_rng(TRAINING["seed"])
+    hidden = [k.shape[1] for k in kernels]
+    model = keras.Sequential([keras.Input((x.shape[1],))]
+                             + [keras.layers.Dense(h, activation="relu") for h in hidden]
+                             + [keras.layers.Dense(10, activation="softmax")])
+    limit = math.sqrt(6 / (hidden[-1] + 10))  # Keras's default, Glorot uniform
+    for layer, kernel in zip(model.layers, kernels + [rng.uniform(-limit, limit, (hidden[-1], 10))]):
+        layer.set_weights([np.asarray(kernel, dtype="float32"),
+                           np.zeros(kernel.shape[1], dtype="float32")])
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=TRAINING["learning_rate"]),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    order = rng.permutation(len(x))
+    model.fit(x[order], y[order], batch_size=TRAINING["batch_size"], epochs=TRAINING["epochs"],
+              shuffle=False, verbose=0)
+    predicted = np.asarray(model.predict(x_valid, batch_size=1000, verbose=0)).argmax(axis=1)
+    return float((predicted == y_valid).mean())
+
+
+@functools.lru_cache(maxsize=2)
+def training_data(train: int, valid: int):
+    """``((x_train, y_train), (x_valid, y_valid))`` of the training check: the first
+    ``train`` MNIST training images and the first ``valid`` test images, flattened and
+    scaled to [0, 1] as the chapter feeds its network (``dlcourse.data``), integer
+    labels. Read in the grader's own process (and, for the notebook's test cell, in the
+    student's kernel), never in the sandbox."""
+    from dlcourse.data import scale
+    from dlcourse.datasets import load_data
+
+    (x, y), (x_test, y_test) = load_data("mnist")
+    return ((scale(x[:train], flatten=True), y[:train].reshape(-1).astype("int64")),
+            (scale(x_test[:valid], flatten=True), y_test[:valid].reshape(-1).astype("int64")))
+
+
+class TrainingCheck(SampleCheck):
+    """``he_normal`` for the shapes of a deep ReLU network (``calls[part]``: one call per
+    hidden layer, then one call repeated): the arrays must be He samples, the repeated
+    call must return the same array, and the network started from them must train
+    (:func:`train_accuracy` at least :func:`bar`)."""
+
+    def __init__(self, name: str, calls: dict[str, list]):
+        super().__init__(name, calls, lambda fan_in, fan_out: he_std(fan_in), "he_normal")
+        for part, found in calls.items():
+            layers = found[:-1]
+            assert layers[0][0] == 784 and all(a[1] == b[0] for a, b in zip(layers, layers[1:])), \
+                f"{name} ({part}): the calls are not a network's layers"
+            assert tuple(found[-1]) in {tuple(c) for c in layers}, "the last call repeats a layer's"
+            assert all(c[0] * c[1] <= MAX_ARRAY_SIZE for c in found)
+
+    def network(self, part: str) -> str:
+        layers = self.calls(part)[:-1]
+        return (f"784 -> {' -> '.join(str(c[1]) for c in layers)} -> 10" if part == "visible"
+                else "a deep ReLU network of other widths")
+
+    def judge(self, part: str, data: dict) -> None:
+        arrays = super().judge(part, data)  # He's samples, the same for the same seed
+        accuracy, needed = train_accuracy(arrays[:-1]), bar()
+        if accuracy < needed:
+            raise AssertionError(
+                f"the network {self.network(part)} started from your he_normal weights reached "
+                f"a validation accuracy of {accuracy:.3f} in its short run, below {needed:.2f}")
