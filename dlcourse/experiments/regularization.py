@@ -38,13 +38,14 @@ def split(settings: RunSettings | None = None):
     return (scale(x_train), y_train), (scale(x_val), y_val)
 
 
-def build(name: str):
+def build(name: str, *, l2: float = L2):
     """The 2 × 300 MLP with the regulariser ``name`` (early stopping and the baseline
-    share the plain model: early stopping acts on training, not on the network)."""
+    share the plain model: early stopping acts on training, not on the network);
+    ``l2``: the factor of the L2 variant (the exercises try others)."""
     import keras
 
     reg = keras.regularizers
-    kernel = {"l2": reg.L2(L2), "l1": reg.L1(L1_KERNEL)}.get(name)
+    kernel = {"l2": reg.L2(l2), "l1": reg.L1(L1_KERNEL)}.get(name)
     activity = reg.L1(L1_ACTIVITY) if name == "l1" else None
     layers = [keras.Input(shape=(28, 28)), keras.layers.Flatten()]
     for units in HIDDEN:
@@ -56,13 +57,14 @@ def build(name: str):
     return keras.Sequential(layers, name=name)
 
 
-def train(name: str, settings: RunSettings, seed: int, *, checkpoint_dir=None) -> Run:
+def train(name: str, settings: RunSettings, seed: int, *, checkpoint_dir=None,
+          l2: float = L2) -> Run:
     """Train variant ``name``; the scores are of the final model (for early stopping the
     restored best one), measured in inference mode on the whole training slice and the
     validation set, without the penalty terms, so all five compare like for like.
 
     Early stopping writes its best model to ``checkpoint_dir``/best.keras (a temporary
-    folder, deleted afterwards, when none is given).
+    folder, deleted afterwards, when none is given). ``l2``: the L2 variant's factor.
     """
     import keras
 
@@ -70,7 +72,7 @@ def train(name: str, settings: RunSettings, seed: int, *, checkpoint_dir=None) -
         raise ValueError(f"unknown variant {name!r}; choose one of {', '.join(NAMES)}")
     if name == "early_stopping" and checkpoint_dir is None:
         with tempfile.TemporaryDirectory() as folder:
-            return train(name, settings, seed, checkpoint_dir=folder)
+            return train(name, settings, seed, checkpoint_dir=folder, l2=l2)
     callbacks = []
     if name == "early_stopping":
         callbacks = [
@@ -83,7 +85,7 @@ def train(name: str, settings: RunSettings, seed: int, *, checkpoint_dir=None) -
     # Validation in batches of 1,000: in the training batch size (32) it would cost more
     # than the training steps themselves on a CPU.
     return train_classifier(
-        lambda: build(name), split(settings), settings, seed, optimizer=keras.optimizers.Adam(),
+        lambda: build(name, l2=l2), split(settings), settings, seed, optimizer=keras.optimizers.Adam(),
         metrics=["accuracy", keras.metrics.SparseCategoricalCrossentropy(name="crossentropy")],
         callbacks=callbacks, validation_batch_size=1000, scores=_scores)
 
@@ -114,6 +116,51 @@ def best_epoch(run: Run) -> int:
     """The epoch (from 1) with the lowest validation loss: the one early stopping keeps."""
     losses = run.history["val_loss"]
     return losses.index(min(losses)) + 1
+
+
+def kernels(model) -> list:
+    """The Dense layers' weight matrices as NumPy arrays: what the L1 and L2 penalties
+    act on (the biases go unpenalised)."""
+    import numpy as np
+
+    return [np.asarray(layer.kernel) for layer in model.layers if hasattr(layer, "kernel")]
+
+
+def active_share(model, x) -> list[float]:
+    """Per hidden layer, the mean share of its units whose ReLU output is positive for an
+    image (inference mode), by hand in NumPy: what L1's activity penalty pushes down."""
+    import numpy as np
+
+    h, shares = np.asarray(x, "float32").reshape(len(x), -1), []
+    dense = [layer for layer in model.layers if hasattr(layer, "kernel")]
+    for layer in dense[:-1]:
+        h = np.maximum(h @ np.asarray(layer.kernel) + np.asarray(layer.bias), 0)
+        shares.append(float((h > 0).mean()))
+    return shares
+
+
+def crossentropy(model, x, y, *, training: bool) -> tuple[float, float]:
+    """Cross-entropy and accuracy of ``model`` on ``x``, with dropout on (``training``,
+    as during ``fit``) or off (as at inference): the two ways to score a dropout net."""
+    import keras
+    import numpy as np
+
+    p = np.asarray(model(x, training=training))
+    return (float(np.mean(keras.losses.sparse_categorical_crossentropy(y, p))),
+            float((p.argmax(axis=1) == y).mean()))
+
+
+def replay_early_stopping(val_losses, patience: int) -> tuple[int, int]:
+    """``(kept, stopped)`` epochs (from 1) of EarlyStopping(patience,
+    restore_best_weights=True) on a validation-loss curve, replayed by hand: how the
+    exercises predict where a run stops without training it."""
+    best, kept = float("inf"), 0
+    for epoch, loss in enumerate(val_losses, start=1):
+        if loss < best:
+            best, kept = loss, epoch
+        elif epoch - kept >= patience:
+            return kept, epoch
+    return kept, len(val_losses)
 
 
 def experiment_id(name: str) -> str:
