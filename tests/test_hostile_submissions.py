@@ -1209,3 +1209,148 @@ def test_model_submission_gets_what_it_earned(model_batch, student):
     if student == "lr_reads_heldout":
         assert record["cell_errors"] and record["cell_errors"][0]["cell"] == "answer_training"
     assert "root:x:0" not in json.dumps(record)
+
+
+# --- a code assignment whose answers are arrays: "initialization" ------------------
+# Its own batch (the corpus above is the schedules notebook's): arrays too big for the
+# runner, NaN and non-numbers, weights that change from call to call, Keras where the
+# tests run without it. What stops each: grader/probes.py bounds an array's size before
+# it is copied, grader/run.py drops a result line over 4 MiB, and
+# grader/checks/initialization.py judges the plain data in the grader's process (shape,
+# finiteness, statistics, the same seed's weights twice) and trains the network there.
+
+INIT = "initialization"
+INIT_SPEC = assignment_spec(INIT)
+INIT_POINTS = dict(INIT_SPEC.points)
+INIT_TIMEOUT_S = 45  # this batch's --timeout: a correct submission's process needs ~2 s
+
+INIT_PATCHED_LINE = '''
+import grader.probes as _probes
+_array = _probes.array
+def _inflated(value, call, max_size):
+    # The probe's own size bound bypassed: one result becomes a 13 MB JSON line.
+    out = _array(value, call, max_size)
+    if call.startswith("he_normal(100, 100, 1)"):
+        out["values"] = out["values"] * 60
+    return out
+_probes.array = _inflated
+'''
+
+INIT_COUNTING = '''
+_calls = [0]
+def he_normal(fan_in, fan_out, seed):
+    # Right on odd calls, another draw on even ones: which call is which check's?
+    _calls[0] += 1
+    rng = np.random.default_rng(seed if _calls[0] % 2 else seed + 10**6)
+    return rng.normal(0.0, he_std(fan_in), size=(fan_in, fan_out))
+'''
+
+INIT_KERAS_CELL = '''
+import keras
+def glorot_normal(fan_in, fan_out, seed):
+    return keras.ops.convert_to_numpy(keras.initializers.GlorotNormal(seed)((fan_in, fan_out)))
+'''
+
+INIT_KERAS_INSIDE = '''
+def he_normal(fan_in, fan_out, seed):
+    from keras import initializers
+    w = initializers.VarianceScaling(2.0, "fan_in", "untruncated_normal", seed=seed)((fan_in, fan_out))
+    return np.asarray(w)
+'''
+
+INIT_JAX = '''
+def activation_stds(init, activation, widths, n=1000, seed=0):
+    import jax.numpy as jnp
+    return [float(jnp.std(jnp.ones(3)))] * (len(widths) - 1)
+'''
+
+# sample -> (answer cell -> code, failing test -> a fragment of its reason)
+INIT_SAMPLES = {
+    "init_correct": ({}, {}),
+    # An array of 10^12 elements (a broadcast view: no memory), refused by its size
+    # before anything is copied.
+    "init_huge_array": ({"answer_he_normal": "def he_normal(fan_in, fan_out, seed):\n"
+                         "    return np.broadcast_to(np.float64(0.1), (10**6, 10**6))"},
+                        {"test_he_normal": "more than the 131072 it may",
+                         "test_he_trains": "more than the 131072 it may",
+                         "test_activation_stds": "activation_stds raised ValueError"}),
+    # The probe patched to send a 13 MB result: the runner drops the line, the call
+    # fails when the process's time is up; the other tests are untouched.
+    "init_huge_line": ({"setup": "import numpy as np\n" + INIT_PATCHED_LINE},
+                       {"test_he_normal": f"ran past {INIT_TIMEOUT_S} s"}),
+    # NaN in the weights, infinite standard deviations.
+    "init_nan_inf": ({"answer_he_normal": "def he_normal(fan_in, fan_out, seed):\n"
+                      "    w = np.random.default_rng(seed).normal(0.0, he_std(fan_in), (fan_in, fan_out))\n"
+                      "    w[0, 0] = np.nan\n    return w",
+                      "answer_activation_stds": "def activation_stds(init, activation, widths, n=1000, seed=0):\n"
+                      "    return [float('inf')] * (len(widths) - 1)"},
+                     {"test_he_normal": "NaN or infinite", "test_he_trains": "NaN or infinite",
+                      "test_activation_stds": "standard deviation is inf"}),
+    # A string for a number, a dict for an array (and activation_stds, which uses it, fails).
+    "init_not_numbers": ({"answer_glorot_std": "def glorot_std(fan_in, fan_out):\n"
+                          "    return str(np.sqrt(2 / (fan_in + fan_out)))",
+                          "answer_glorot_normal": "def glorot_normal(fan_in, fan_out, seed):\n"
+                          "    return {'weights': [[0.1] * fan_out] * fan_in}"},
+                         {"test_glorot_std": "returned str", "test_glorot_normal": "returned dict",
+                          "test_activation_stds": "activation_stds raised"}),
+    # Nested lists of strings: not an array of numbers.
+    "init_string_array": ({"answer_he_normal": "def he_normal(fan_in, fan_out, seed):\n"
+                           "    return [['0.1'] * fan_out for _ in range(fan_in)]"},
+                          {"test_he_normal": "not of real numbers", "test_he_trains": "not of real numbers",
+                           "test_activation_stds": "activation_stds raised"}),
+    # Other weights on every other call (the training check's repeated call among them):
+    # the same seed must give the same weights within each test.
+    "init_counting_calls": ({"answer_he_normal": INIT_COUNTING},
+                            {"test_he_normal": "different weights for the same seed",
+                             "test_he_trains": "different weights for the same seed"}),
+    # Keras, imported in the cell or inside the function, JAX in another: not installed
+    # where the tests run.
+    "init_keras_in_cell": ({"answer_glorot_normal": INIT_KERAS_CELL},
+                           {"test_glorot_normal": "where Keras is not installed",
+                            "test_activation_stds": "where Keras is not installed"}),
+    "init_keras_inside": ({"answer_he_normal": INIT_KERAS_INSIDE},
+                          {"test_he_normal": "where Keras is not installed",
+                           "test_he_trains": "where Keras is not installed",
+                           "test_activation_stds": "where Keras is not installed"}),
+    "init_jax": ({"answer_activation_stds": INIT_JAX},
+                 {"test_activation_stds": "where Keras is not installed"}),
+}
+
+
+def write_init_class(submitted: Path) -> None:
+    from grader import samples
+    for student, (answers, _) in INIT_SAMPLES.items():
+        folder = submitted / student / INIT
+        folder.mkdir(parents=True)
+        sample = samples.Sample(answers={k: v for k, v in answers.items() if k != "setup"})
+        nb = samples.submission(INIT_SPEC, sample)
+        if "setup" in answers:  # an extra cell after the set-up cell
+            at = next(i for i, c in enumerate(nb.cells) if _meta(c).get("grade_id") == "setup")
+            nb.cells.insert(at + 1, nbformat.v4.new_code_cell(answers["setup"]))
+        nbformat.write(nb, str(folder / INIT_SPEC.notebook))
+
+
+@pytest.fixture(scope="module")
+def init_batch(tmp_path_factory):
+    course = tmp_path_factory.mktemp("hostile-initialization")
+    submitted, out = course / "submitted", course / "grades"
+    write_init_class(submitted)
+    proc = subprocess.run([sys.executable, "-m", "grader", "grade", str(submitted),
+                           "--assignment", INIT, "--out", str(out), "--source",
+                           str(INIT_SPEC.notebook_path), "--timeout", str(INIT_TIMEOUT_S),
+                           "--", "-n", "2"], capture_output=True, text=True, timeout=1800)
+    print(proc.stdout[-5000:])
+    assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-5000:]
+    return json.loads((out / "gradebook.json").read_text())
+
+
+@pytest.mark.parametrize("student", sorted(INIT_SAMPLES))
+def test_initialization_submission_gets_what_it_earned(init_batch, student):
+    _, failing = INIT_SAMPLES[student]
+    record = init_batch["students"][student]
+    tests = {t["test"]: t for t in record["tests"]}
+    assert record["total"] == sum(INIT_POINTS.values()) - sum(INIT_POINTS[t] for t in failing), \
+        record["tests"]
+    for test, fragment in failing.items():
+        assert fragment in tests[test]["reason"], (test, tests[test]["reason"])
+        assert len(tests[test]["reason"]) < 2000, "a reason stays short"
