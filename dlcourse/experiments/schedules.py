@@ -54,13 +54,23 @@ def setup(name: str, steps_per_epoch: int, epochs: int):
 
 
 def train(name: str, settings: RunSettings, seed: int) -> Run:
+    learning_rate, callbacks = setup(name, steps_per_epoch(settings), settings.epochs)
+    return train_with(learning_rate, callbacks, settings, seed)
+
+
+def steps_per_epoch(settings: RunSettings) -> int:
+    """Batches per epoch on this profile's training split (schedule objects count these)."""
+    return math.ceil(len(split(settings)[0][0]) / settings.batch_size)
+
+
+def train_with(learning_rate, callbacks, settings: RunSettings, seed: int) -> Run:
+    """:func:`train` with any rate (a float or a schedule object) and schedule callbacks
+    instead of a named schedule (the exercises try their own)."""
     import keras
 
     from dlcourse.callbacks import LearningRateRecorder
 
     data = split(settings)
-    steps_per_epoch = math.ceil(len(data[0][0]) / settings.batch_size)
-    learning_rate, callbacks = setup(name, steps_per_epoch, settings.epochs)
     recorder = LearningRateRecorder()
     run = train_classifier(lambda: mlp((28, 28)), data, settings, seed,
                            optimizer=keras.optimizers.SGD(learning_rate=learning_rate,
@@ -79,3 +89,20 @@ for _name in NAMES:
             metrics=("val_loss", "val_accuracy"), shown=("val_accuracy",))
 
 TABLE = table("schedules")
+
+
+def plateau_rates(val_losses, *, rate: float = BASE_RATE, factor: float = 0.5,
+                  patience: int = 2, min_delta: float = 1e-4) -> list[float]:
+    """The rate of each epoch that ``ReduceLROnPlateau`` (mode min, no cooldown) sets from
+    the validation losses ``val_losses``, replayed by hand: the exercises compare it with
+    the rates a run recorded."""
+    rates, best, wait = [], None, 0
+    for loss in val_losses:
+        rates.append(rate)
+        if best is None or loss < best - min_delta:
+            best, wait = loss, 0
+        else:
+            wait += 1
+            if wait >= patience:
+                rate, wait = rate * factor, 0
+    return rates
