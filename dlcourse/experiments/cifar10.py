@@ -335,6 +335,24 @@ def accuracy(probabilities, y) -> float:
     return float((np.argmax(probabilities, axis=-1) == np.asarray(y).reshape(-1)).mean())
 
 
+def accuracy_by_passes(samples, y) -> np.ndarray:
+    """The accuracy of MC dropout's mean of the first 1, 2, ..., n passes of ``samples``
+    (as :func:`mc_predict` returns them): how many passes the average needs."""
+    means = np.cumsum(samples, axis=0) / np.arange(1, len(samples) + 1)[:, None, None]
+    return (means.argmax(axis=-1) == np.asarray(y).reshape(-1)).mean(axis=1)
+
+
+def smoothed(losses, beta: float = 0.98) -> np.ndarray:
+    """A learning-rate finder's batch losses as an exponential moving average, corrected
+    for its start at zero (as fastai's finder smooths them), to read the curve's shape
+    through the noise of single batches."""
+    values, average = [], 0.0
+    for i, loss in enumerate(np.asarray(losses, "float64"), start=1):
+        average = beta * average + (1 - beta) * loss
+        values.append(average / (1 - beta ** i))
+    return np.array(values)
+
+
 def train_one_cycle(settings: RunSettings, seed: int, *, max_rate: float = ONE_CYCLE_MAX_RATE):
     """(f): the SELU + alpha dropout network with plain SGD. One epoch of the finder
     (which leaves the model as it found it), then the 1cycle run with the same compiled
