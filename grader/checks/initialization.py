@@ -143,7 +143,8 @@ BLOCKED = ("keras", "tensorflow", "jax", "jaxlib", "torch")
 def numpy_only(name: str):
     """The notebook's rule "NumPy only", as the notebook's own test cell checks it: while
     the test calls the student's function, importing Keras (or TensorFlow, JAX, PyTorch)
-    fails and calling a Keras initializer raises. The grader checks it for good by
+    fails (they are out of ``sys.modules`` meanwhile, and an import finder refuses them)
+    and calling a Keras initializer raises. The grader checks it for good by
     running the tests where Keras is not installed (``isolated`` in the spec)."""
     saved = {m: sys.modules[m] for m in list(sys.modules)
              if m.split(".")[0] in BLOCKED}
@@ -160,13 +161,32 @@ def numpy_only(name: str):
                 patched.append((cls, vars(cls)["__call__"]))
                 cls.__call__ = tripwire
     for module in saved:
-        sys.modules[module] = None  # `import keras` now raises ImportError
+        del sys.modules[module]  # so that an import reaches the finder below
+    finder = _Refuse(name)
+    sys.meta_path.insert(0, finder)
     try:
         yield
     finally:
+        sys.meta_path.remove(finder)
+        for module in [m for m in sys.modules if m.split(".")[0] in BLOCKED]:
+            del sys.modules[module]
         sys.modules.update(saved)
         for cls, original in patched:
             cls.__call__ = original
+
+
+class _Refuse:
+    """An import finder that refuses :data:`BLOCKED` packages, while a test runs."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname.split(".")[0] in BLOCKED:
+            raise ModuleNotFoundError(f"{self.name} imports {fullname}: write it with NumPy "
+                                      "(the tests run where only NumPy is installed)",
+                                      name=fullname)
+        return None
 
 
 # --- the checks, as objects ----------------------------------------------------------
