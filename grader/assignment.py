@@ -138,7 +138,15 @@ class ModelAssignment(Assignment):
     metric) in the active profile, less ``margin`` (``grader.thresholds``). The notebook
     trains with the ``settings_key`` entry of ``dlcourse.profiles``; run again for
     grading it trains on the quick slices and saves to :attr:`grading_file`, whose model
-    must beat ``trains_above``."""
+    must beat ``trains_above``.
+
+    Opt-ins: ``split_from`` names the ``dlcourse.experiments`` module whose ``split``
+    the notebook trains on (default: the dataset's first chapter's); ``gap_from`` adds a
+    fourth test, ``test_gap``: the saved model's cross-entropy on held-out images less
+    that on its training images is at most the mean of these records (``(experiment,
+    metric)`` pairs; ``grader.thresholds.max_gap``). ``records``: records of this
+    course's own runs (as ``python -m dlcourse.reproduce --output`` writes them) that
+    ``book/results`` does not hold yet; the book's own come first."""
 
     tests: dict = field(default_factory=dict)
     dataset: str = ""
@@ -148,6 +156,9 @@ class ModelAssignment(Assignment):
     margin: float = 0.0
     architecture: dict = field(default_factory=dict)
     trains_above: float = 0.0
+    split_from: str = ""
+    gap_from: tuple[tuple[str, str], ...] = ()
+    records: tuple[dict, ...] = ()
 
     def __post_init__(self):
         from grader.checks.models import model_tests
@@ -177,7 +188,7 @@ class ModelAssignment(Assignment):
         from grader import runtime_files
         if files:
             (folder / "images").mkdir()
-            for name in ("validation", "heldout"):
+            for name in ("validation", "heldout") + (("training",) if self.gap_from else ()):
                 runtime_files.link(runtime_files.image_file(self.name, name),
                                    folder / "images" / f"{name}.npy")
         else:

@@ -37,29 +37,46 @@ def model_path(assignment: str) -> str:
     return spec.grading_file if grading() else spec.model_file
 
 
+def max_gap(assignment: str, profile: str | None = None) -> float:
+    """The bound on the saved model's generalisation gap (:func:`grader.thresholds.max_gap`),
+    here too so that a set-up cell imports it from the module the sandbox answers."""
+    from grader.thresholds import max_gap as bound
+    return bound(assignment, profile)
+
+
 def grading_job(assignment: str) -> dict:
     """What the set-up cell's calls return in grading mode, as plain data: the answers
     the grader's sandbox gives the notebook (``grader/notebook_facade.py``)."""
     import dataclasses
 
-    from grader.thresholds import threshold
-    return {"model_path": model_assignment(assignment).grading_file,
-            "threshold": threshold(assignment),
-            "settings": dataclasses.asdict(_settings(assignment, quick=True))}
+    from grader.thresholds import max_gap, threshold
+    spec = model_assignment(assignment)
+    job = {"model_path": spec.grading_file,
+           "threshold": threshold(assignment),
+           "settings": dataclasses.asdict(_settings(assignment, quick=True))}
+    if spec.gap_from:
+        job["max_gap"] = max_gap(assignment)
+    return job
 
 
 def training_data(assignment: str, *, graded_sizes: bool = True, grading_mode: bool | None = None):
     """``((x_train, y_train), (x_valid, y_valid))`` for the notebook, as the chapter feeds
     its network: MNIST flattened and scaled to [0, 1] (train: the first 50,000 training
     images, validation: the last 10,000); Fashion-MNIST scaled, split 80/20 with
-    ``random_state=42``; CIFAR-10 raw 0-255 floats, validation = the first 5,000. Cut to
+    ``random_state=42`` (or the split of the spec's ``split_from`` chapter: regularization's
+    keeps the last 10,000 training images for validation); CIFAR-10 raw 0-255 floats,
+    validation = the first 5,000. Cut to
     the profile's sizes, the quick profile's in grading mode (``grading_mode``, default:
     :func:`grading`), unless not
     ``graded_sizes``: the checks score on the profile's own validation slice, so that the
     grader and nbgrader's autograde score the same images). Labels are integers."""
     quick = grading() if grading_mode is None else grading_mode
     s = _settings(assignment, quick) if graded_sizes else _settings(assignment)
-    dataset = model_assignment(assignment).dataset
+    spec = model_assignment(assignment)
+    if spec.split_from:  # a chapter's own split (e.g. regularization's: validation last)
+        import importlib
+        return importlib.import_module(f"dlcourse.experiments.{spec.split_from}").split(s)
+    dataset = spec.dataset
     if dataset == "mnist":
         (x, y), _ = load_data("mnist")
         x, y = scale(x, flatten=True), y.reshape(-1)

@@ -48,6 +48,20 @@ def threshold(spec: ModelAssignment) -> str:
             f"profile, where the data are\nsmall slices. The set-up cell prints the one in force.")
 
 
+def gap(spec: ModelAssignment) -> str:
+    """A model assignment's bound on the generalisation gap, with where it comes from."""
+    from dlcourse.experiments import chapters, find
+    from grader.data import max_gap
+
+    sources = " and ".join(f"`{e}`" for e, _ in spec.gap_from)
+    chapter = chapters().index(find(spec.gap_from[0][0]).chapter) + 1
+    return (f"**The bound on the gap** is the mean of this course's own measured gaps "
+            f"between\nvalidation and training cross-entropy of {sources} (chapter "
+            f"{chapter}): **{max_gap(spec.name, 'full'):.2f}**\nfor the course (the full "
+            f"profile); {max_gap(spec.name, 'quick'):.2f} in the quick profile. The set-up "
+            f"cell prints the one in force.")
+
+
 def quota(spec: Assignment) -> str:
     limits = spec.limits
     return f"at most {limits.disk_bytes / 2**20:g} MiB and {limits.disk_files} files in all"
@@ -64,6 +78,9 @@ def render_intro(spec: Assignment, text: str) -> str:
             out.append(graded(spec).split("\n\n")[1])
         elif paragraph.startswith("**The threshold**") and isinstance(spec, ModelAssignment):
             out.append(threshold(spec))
+        elif paragraph.startswith("**The bound on the gap**") and isinstance(spec, ModelAssignment) \
+                and spec.gap_from:
+            out.append(gap(spec))
         else:
             out.append(re.sub(r"at most [\d.]+ MiB and \d+ files in all", quota(spec), paragraph))
     return "\n\n".join(out)

@@ -72,9 +72,19 @@ def _class(value) -> str | None:
     return None
 
 
+def _factors(value) -> dict:
+    """A serialised regulariser's numeric settings (``{"l2": 0.01}``)."""
+    config = value.get("config") if isinstance(value, dict) else None
+    if not isinstance(config, dict):
+        return {}
+    return {str(k): float(v) for k, v in config.items()
+            if isinstance(v, (int, float)) and not isinstance(v, bool)}
+
+
 def describe(model) -> dict:
     """The network as plain data: input shape, and per layer its class, units,
-    activation and kernel initializer (where it has them)."""
+    activation, kernel initializer, kernel regulariser (its class and numeric settings)
+    and dropout rate (where it has them)."""
     layers = []
     for layer in model.layers:
         cfg = layer.get_config()
@@ -85,6 +95,11 @@ def describe(model) -> dict:
             entry["activation"] = cfg["activation"]
         if _class(cfg.get("kernel_initializer")):
             entry["kernel_initializer"] = _class(cfg["kernel_initializer"])
+        if _class(cfg.get("kernel_regularizer")):
+            entry["kernel_regularizer"] = _class(cfg["kernel_regularizer"])
+            entry["kernel_regularizer_config"] = _factors(cfg["kernel_regularizer"])
+        if isinstance(cfg.get("rate"), (int, float)) and not isinstance(cfg["rate"], bool):
+            entry["rate"] = float(cfg["rate"])
         layers.append(entry)
     return {"input_shape": [int(d) for d in model.inputs[0].shape[1:]], "layers": layers}
 
@@ -105,19 +120,54 @@ def training_setup(path) -> dict:
             "loss": loss if isinstance(loss, str) else None}
 
 
-def outputs(model, x) -> dict:
+def outputs(model, x, log_probabilities: bool = False) -> dict:
     """What the model predicts for ``x``: the class of each image, the output shape and
-    whether every output is a probability distribution."""
+    whether every output is a probability distribution; with ``log_probabilities``, each
+    image's log-probabilities too, clipped as Keras's cross-entropy clips them
+    (:data:`LOG_EPSILON`) and rounded (:data:`LOG_DIGITS`) - where the outputs are a
+    distribution over classes. No label is here: the grader picks each image's term."""
     import numpy as np
 
     p = np.asarray(model.predict(x, batch_size=1000, verbose=0), dtype="float64")
-    return {"predicted": [int(c) for c in p.argmax(axis=-1)], "output_shape": list(p.shape[1:]),
-            "distribution": bool(np.all(p >= -1e-6) and np.allclose(p.sum(axis=-1), 1, atol=1e-3))}
+    found = {"predicted": [int(c) for c in p.argmax(axis=-1)], "output_shape": list(p.shape[1:]),
+             "distribution": bool(np.all(p >= -1e-6) and np.allclose(p.sum(axis=-1), 1, atol=1e-3))}
+    if log_probabilities and found["distribution"] and p.ndim == 2:
+        logs = np.round(np.log(np.clip(p, LOG_EPSILON, 1.0)), LOG_DIGITS)
+        found["log_probabilities"] = logs.tolist()
+    return found
 
 
-def probe(path, want: dict, x=None) -> dict:
+# Keras's cross-entropy clips probabilities to [1e-7, 1 - 1e-7]; a probe's
+# log-probabilities keep 4 decimals (an image's term in a loss, to 1e-4).
+LOG_EPSILON = 1e-7
+LOG_DIGITS = 4
+
+
+# A reason quotes at most this much of Keras's message (which may hold the whole config).
+MAX_ERROR_CHARS = 600
+
+
+def load_error_text(exc: BaseException) -> str:
+    """Keras's reason for refusing a file, short: the innermost of its nested
+    "Exception encountered:" messages, bounded, and what safe mode means where a class
+    or code was refused."""
+    text = str(exc)
+    nested = "Exception encountered:" in text
+    if nested:
+        text = text.rsplit("Exception encountered:", 1)[1].strip()
+    if len(text) > MAX_ERROR_CHARS:
+        text = text[:MAX_ERROR_CHARS] + " ..."
+    if nested or "safe_mode" in text or "custom" in text.lower():
+        text += (" (the grader opens models in Keras's safe mode: built-in layers, "
+                 "regularisers and activations only, no custom class or Lambda code)")
+    return text
+
+
+def probe(path, want: dict, x=None, x_training=None) -> dict:
     """Load the model at ``path`` and return what ``want`` asks for (``setup``: its
-    compile settings; ``weights``: whether they are finite; ``x``: predictions)."""
+    compile settings; ``weights``: whether they are finite; ``x``: predictions;
+    ``log_probabilities``: theirs too; ``x_training``: the same for a second image set,
+    as ``result["training"]``)."""
     import numpy as np
 
     try:
@@ -127,16 +177,19 @@ def probe(path, want: dict, x=None) -> dict:
         inspect_archive(path, want["max_unpacked"])
         model = load(path)
     except Exception as exc:  # noqa: BLE001 - a bad file is the student's error
-        return {"error": f"the saved model could not be loaded: {type(exc).__name__}: {exc}",
-                "kind": "unreadable"}
+        return {"error": f"the saved model could not be loaded: {type(exc).__name__}: "
+                         f"{load_error_text(exc)}", "kind": "unreadable"}
     result = {"network": describe(model)}
     if want.get("setup"):
         result["setup"] = training_setup(path)
     if want.get("weights"):
         result["finite_weights"] = bool(all(np.isfinite(w).all() for w in model.get_weights()))
+    logs = bool(want.get("log_probabilities"))
     if x is not None:
         try:
-            result.update(outputs(model, x))
+            result.update(outputs(model, x, logs))
+            if x_training is not None:
+                result["training"] = outputs(model, x_training, logs)
         except Exception as exc:  # noqa: BLE001
             return {**result, "error": f"the saved model failed on the images: "
                                        f"{type(exc).__name__}: {exc}", "kind": "failed"}
@@ -155,4 +208,6 @@ def run(params: dict, path) -> dict:
     """The probe as :mod:`grader.runner` calls it in the sandbox."""
     with time_limit(params.get("timeout"), params.get("what", "the check")):
         x = images(params["images"], params.get("limit")) if params.get("images") else None
-        return probe(path, params["want"], x)
+        also = params.get("training")
+        x_training = images(also["images"], also.get("limit")) if also else None
+        return probe(path, params["want"], x, x_training)

@@ -43,6 +43,10 @@ def threshold(assignment: str, profile=None) -> float:
     return _job()["threshold"]
 
 
+def max_gap(assignment: str, profile=None) -> float:
+    return _job()["max_gap"]
+
+
 def training_data(assignment: str, *, graded_sizes: bool = True):
     import numpy as np
 

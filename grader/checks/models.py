@@ -1,4 +1,5 @@
-"""The checks of the model assignments (learning_rate, optimizers, deep_cifar10).
+"""The checks of the model assignments (learning_rate, optimizers, deep_cifar10,
+regularization).
 
 Their target is a saved ``.keras`` file, never a live object of the student's. The probe
 (:mod:`grader.model_probes`) opens it with Keras's safe mode (no pickled Python code, no
@@ -16,6 +17,12 @@ Checks, each with a visible part (what the released notebook runs) and a hidden 
   notebook's validation images (visible) and on held-out test images (hidden).
 - ``<assignment>:trains``: the notebook, run again in grading mode (quick slices),
   saved the network asked for (visible), which beats ``trains_above`` (hidden).
+- ``<assignment>:gap`` (only where the spec has ``gap_from``): the network asked for,
+  trained (accuracy above ``trains_above``), whose cross-entropy on the notebook's
+  validation images (visible) and on held-out test images (hidden) exceeds that on its
+  own training images by at most ``grader.thresholds.max_gap``. The probe returns each
+  image's log-probabilities, never a loss: the grader picks each image's term with the
+  labels it keeps and computes both losses itself.
 """
 from __future__ import annotations
 
@@ -26,6 +33,9 @@ from grader.assignment import PARTS, FileTest, find_check, model_assignment
 
 # The hidden architecture check looks at the outputs for this many held-out images.
 ARCHITECTURE_IMAGES = 100
+# The gap check's losses are computed on at most this many images of each set (the
+# probe returns 10 log-probabilities per image: a bounded answer).
+GAP_IMAGES = 2000
 
 
 def check(name: str, path, part: str = "visible") -> None:
@@ -35,14 +45,16 @@ def check(name: str, path, part: str = "visible") -> None:
     params = found.params(part)
     x = images(found.assignment, params["images"], params.get("limit")) \
         if params["images"] else None
-    data = model_probes.probe(path, params["want"], x)
+    also = params.get("training")
+    x_training = images(found.assignment, also["images"], also.get("limit")) if also else None
+    data = model_probes.probe(path, params["want"], x, x_training)
     found.verify(part, data)
     print(f"{name}: {part} tests passed")
 
 
 class ModelCheck:
-    """One of a model assignment's three checks (``kind``: architecture, accuracy or
-    trains) of a saved model; named ``<assignment>:<kind>`` in the notebook."""
+    """One of a model assignment's checks (``kind``: architecture, accuracy, trains or
+    gap) of a saved model; named ``<assignment>:<kind>`` in the notebook."""
 
     def __init__(self, assignment: str, kind: str):
         self.assignment, self.kind = assignment, kind
@@ -64,6 +76,10 @@ class ModelCheck:
                   "what": f"{self.name} ({part} tests)"}
         if self.kind == "architecture" and hidden:
             params.update(images="heldout", limit=ARCHITECTURE_IMAGES)
+        elif self.kind == "gap":
+            params["want"]["log_probabilities"] = True
+            params.update(images="heldout" if hidden else "validation", limit=GAP_IMAGES,
+                          training={"images": "training", "limit": GAP_IMAGES})
         elif self.kind == "accuracy" or hidden:
             params["images"] = "heldout" if hidden else "validation"
         return params
@@ -74,10 +90,11 @@ class ModelCheck:
 
 def model_tests(spec) -> dict[str, FileTest]:
     """The tests every model assignment has: its saved model is the network asked for,
-    it reaches the threshold, and the notebook, run again for grading, trains it."""
+    it reaches the threshold, and the notebook, run again for grading, trains it; with
+    ``gap_from``, a fourth: its generalisation gap is within the bound."""
     def test(kind, file, what):
         return FileTest(ModelCheck(spec.name, kind), file, what)
-    return {
+    tests = {
         "test_architecture": test("architecture", spec.model_file,
                                   f"the model you saved in `{spec.model_file}` is the network "
                                   "asked for, compiled as asked"),
@@ -90,15 +107,27 @@ def model_tests(spec) -> dict[str, FileTest]:
                             "data, trains and saves that network, with accuracy above "
                             f"{spec.trains_above}"),
     }
+    if spec.gap_from:
+        gap = test("gap", spec.model_file,
+                   "its cross-entropy on your validation images and, when graded, on "
+                   "held-out test images exceeds its cross-entropy on its training images "
+                   "by at most the bound (and it is trained: accuracy above "
+                   f"{spec.trains_above})")
+        tests = {**{k: v for k, v in tests.items() if k != "test_trains"}, "test_gap": gap,
+                 "test_trains": tests["test_trains"]}
+    return tests
 
 
 def image_set(assignment: str, name: str):
     """One of the checks' image sets of ``assignment`` with its labels, ``(x, y)``:
-    ``validation`` (the notebook's own) or ``heldout`` (test images it never loads)."""
+    ``validation`` (the notebook's own), ``training`` (the notebook's own training
+    images) or ``heldout`` (test images it never loads)."""
     from grader import data
 
     if name == "validation":
         return data.training_data(assignment, graded_sizes=False)[1]
+    if name == "training":
+        return data.training_data(assignment, graded_sizes=False)[0]
     return data.heldout_data(assignment)
 
 
@@ -153,6 +182,22 @@ def network_problems(network: dict, spec: dict) -> list[str]:
         if wrong:
             problems.append(f"{len(wrong)} hidden Dense layers with kernel_initializer "
                             f"{wrong[0]}, not {initializer}")
+    regularizer = spec.get("kernel_regularizer")
+    if regularizer:  # each hidden Dense layer: this class, with a factor above 0
+        hidden = [l for l in layers if l["class"] == "Dense"][:-1]
+        wrong = [l for l in hidden if l.get("kernel_regularizer") != regularizer
+                 or not any(v > 0 for v in l.get("kernel_regularizer_config", {}).values())]
+        if wrong:
+            found = wrong[0].get("kernel_regularizer")
+            factors = wrong[0].get("kernel_regularizer_config", {})
+            problems.append(f"{len(wrong)} hidden Dense layers without a kernel_regularizer "
+                            f"{regularizer} of a factor above 0 (found: "
+                            f"{found + str(factors) if found else 'none'})")
+    dropout = spec.get("dropout", 0)
+    rates = [l.get("rate", 0) for l in layers if l["class"] == "Dropout"]
+    if sum(r > 0 for r in rates) < dropout:
+        problems.append(f"{sum(r > 0 for r in rates)} Dropout layers with a rate above 0, "
+                        f"not at least {dropout}")
     return problems
 
 
@@ -179,6 +224,47 @@ def _dense_text(got, want) -> str:
     return f"Dense layers (units, activation) {text(got) or 'none'}; asked for {text(want)}"
 
 
+def cross_entropy(outputs: dict, y) -> float:
+    """The mean cross-entropy of the probe's ``outputs`` (per-image log-probabilities)
+    on labels ``y``, computed here, where the labels are."""
+    import numpy as np
+
+    logs = outputs.get("log_probabilities")
+    if not isinstance(logs, list) or len(logs) != len(y):
+        raise AssertionError("the saved model's outputs are not a probability distribution "
+                             "over the 10 classes for every image: no loss can be computed")
+    logs = np.asarray(logs, dtype="float64")
+    if logs.shape != (len(y), 10) or not np.all(np.isfinite(logs)):
+        raise AssertionError("the saved model's outputs are not a probability distribution "
+                             "over the 10 classes for every image: no loss can be computed")
+    return float(-logs[np.arange(len(y)), np.asarray(y, dtype=int)].mean())
+
+
+def verify_gap(check: ModelCheck, data: dict, params: dict, y, accuracy: float,
+               images_text: str) -> None:
+    from grader.thresholds import max_gap
+
+    spec = check.spec
+    training = data.get("training")
+    y_training = labels(check.assignment, "training")[:params["training"]["limit"]]
+    if not isinstance(training, dict) or not training.get("distribution") \
+            or training.get("output_shape") != [10]:
+        raise AssertionError("the saved model's outputs on its training images are not a "
+                             "probability distribution over the 10 classes")
+    if not accuracy > spec.trains_above:
+        raise AssertionError(f"accuracy {accuracy:.4f} on {images_text}, not above "
+                             f"{spec.trains_above}: an untrained network has no gap to speak "
+                             "of; train it first")
+    on_training, on_images = cross_entropy(training, y_training), cross_entropy(data, y)
+    gap, bound = on_images - on_training, max_gap(check.assignment)
+    if not gap <= bound:
+        raise AssertionError(
+            f"the generalisation gap is {gap:.3f}: cross-entropy {on_images:.3f} on "
+            f"{images_text} ({len(y)} images) against {on_training:.3f} on its training "
+            f"images ({len(y_training)}), over the bound {bound:.2f}: regularise more, or "
+            "keep the best epoch's model (early stopping, a checkpoint)")
+
+
 def verify(check: ModelCheck, part: str, data: dict) -> None:
     """Raise ``AssertionError`` with a reason unless ``data`` from the probe passes."""
     from grader.thresholds import threshold
@@ -202,12 +288,16 @@ def verify(check: ModelCheck, part: str, data: dict) -> None:
         if not data["finite_weights"]:
             raise AssertionError("the saved model has weights that are NaN or infinite")
         return
-    y = labels(assignment, check.params(part)["images"])
+    params = check.params(part)
+    y = labels(assignment, params["images"])[:params.get("limit")]
     predicted = data["predicted"]
     if len(predicted) != len(y):
         raise AssertionError(f"the saved model gave {len(predicted)} predictions for {len(y)} images")
     accuracy = sum(int(p) == int(t) for p, t in zip(predicted, y)) / len(y)
     images_text = "your validation images" if part == "visible" else "the held-out test images"
+    if kind == "gap":
+        verify_gap(check, data, params, y, accuracy, images_text)
+        return
     if kind == "trains":
         bar = spec.trains_above
         if not accuracy > bar:
