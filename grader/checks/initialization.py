@@ -206,9 +206,9 @@ class FormulaCheck(FunctionCheck):
                              f"{got[bad]!r}, expected {want[bad]!r}")
 
 
-def _array(data, shape: tuple[int, ...], call: str):
+def _array(data, shape: tuple[int, ...], call: str, part: str = "visible"):
     """An array the probe sent back (``{"shape", "values"}``), checked for its shape and
-    its values, as a float64 NumPy array."""
+    its values, as a float64 NumPy array (a hidden part's reason names no shape)."""
     import numpy as np
 
     if not isinstance(data, dict) or not isinstance(data.get("shape"), list) \
@@ -216,7 +216,8 @@ def _array(data, shape: tuple[int, ...], call: str):
         raise AssertionError(f"{call} sent back data that is not an array")
     got_shape = tuple(data["shape"])
     if got_shape != shape:
-        raise AssertionError(f"{call} returned an array of shape {got_shape}, expected {shape}")
+        raise AssertionError(f"{call} returned an array of the wrong shape" if part == "hidden"
+                             else f"{call} returned an array of shape {got_shape}, expected {shape}")
     if len(data["values"]) != math.prod(shape) or \
             not all(type(v) in (float, int) for v in data["values"]):
         raise AssertionError(f"{call} sent back data that is not an array")
@@ -296,7 +297,7 @@ class SampleCheck(FunctionCheck):
         if not isinstance(values, list) or len(values) != len(calls):
             raise AssertionError("the submission's process sent back data that is not a "
                                  "check's result")
-        return [_array(v, (c[0], c[1]), _call_text(self.function, c, part))
+        return [_array(v, (c[0], c[1]), _call_text(self.function, c, part), part)
                 for c, v in zip(calls, values)]
 
     def judge(self, part: str, data: dict) -> None:
@@ -329,7 +330,9 @@ class ActivationCheck(FunctionCheck):
             if not isinstance(got, list) or not all(type(g) in (float, int) for g in got):
                 raise AssertionError(f"{call} sent back data that is not a list of numbers")
             if len(got) != len(centre):
-                raise AssertionError(f"{call} returned {len(got)} standard deviations for "
+                raise AssertionError(f"{call} returned a list of the wrong length (one standard "
+                                     "deviation per layer)" if part == "hidden" else
+                                     f"{call} returned {len(got)} standard deviations for "
                                      f"{len(centre)} layers")
             for layer, (g, m, tol) in enumerate(zip(got, centre, tolerance), 1):
                 if not (math.isfinite(g) and g > 0 and abs(math.log(g) - m) <= tol):
@@ -433,13 +436,13 @@ class TrainingCheck(SampleCheck):
 
     def network(self, part: str) -> str:
         layers = self.calls(part)[:-1]
-        return (f"784 -> {' -> '.join(str(c[1]) for c in layers)} -> 10" if part == "visible"
-                else "a deep ReLU network of other widths")
+        return (f"the ReLU network 784 -> {' -> '.join(str(c[1]) for c in layers)} -> 10"
+                if part == "visible" else "a deep ReLU network of other widths")
 
     def judge(self, part: str, data: dict) -> None:
         arrays = super().judge(part, data)  # He's samples, the same for the same seed
         accuracy, needed = train_accuracy(arrays[:-1]), bar()
         if accuracy < needed:
             raise AssertionError(
-                f"the network {self.network(part)} started from your he_normal weights reached "
+                f"{self.network(part)}, started from your he_normal weights, reached "
                 f"a validation accuracy of {accuracy:.3f} in its short run, below {needed:.2f}")
