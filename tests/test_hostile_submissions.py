@@ -1211,6 +1211,120 @@ def test_model_submission_gets_what_it_earned(model_batch, student):
     assert "root:x:0" not in json.dumps(record)
 
 
+# --- the regularization assignment: saved files aimed at its new checks ---------------
+# (an L2 kernel regulariser on each hidden layer, dropout, the generalisation gap).
+
+REG = "regularization"
+REG_SOURCE = ROOT / "assignments" / "source" / REG / f"{REG}.ipynb"
+REG_SPEC = assignment_spec(REG)
+REG_POINTS = dict(REG_SPEC.points)
+REG_FILES = ("test_architecture", "test_accuracy", "test_gap")  # the tests of the saved file
+# sample -> (the submitted model file, failing test -> reason fragment). Every notebook
+# is the solution trained for 2 epochs (its grading run passes test_trains).
+REG_SAMPLES = {
+    "reg_correct": ("trained", {}),
+    # A regulariser class of its own that adds nothing: safe mode refuses any class it
+    # does not know, so the file does not load, with a short reason. (One named "L2"
+    # loads as Keras's own L2: the file declares an L2, and what the class did in
+    # training shows in the gap; the grader never runs the student's class.)
+    "reg_custom_regularizer": ("custom_l2", dict.fromkeys(REG_FILES, "no custom class")),
+    # L1 where the rule says L2, and an L2 of factor 0 (a regulariser in name only).
+    "reg_l1_regularizer": ("l1", dict.fromkeys(REG_FILES, "without a kernel_regularizer L2")),
+    "reg_zero_l2": ("zero_l2", dict.fromkeys(REG_FILES, "of a factor above 0 (found: L2{'l2': 0.0})")),
+    # The only Dropout layer has rate 0: no dropout.
+    "reg_zero_dropout": ("zero_dropout", dict.fromkeys(REG_FILES, "0 Dropout layers with a rate above 0")),
+    # Logits out (no softmax): no distribution, so no loss to compute honestly.
+    "reg_logits": ("logits", dict.fromkeys(REG_FILES, "not the network asked for")),
+    # The network asked for whose output layer's bias is infinite: its outputs are NaN,
+    # not a distribution; the gap is not computed from them.
+    "reg_nan_output": ("nan_output", {**dict.fromkeys(REG_FILES, "not a probability distribution")}),
+    # A 1 GB (sparse) model file: refused by size before it is read.
+    "reg_huge_model": ("sparse", dict.fromkeys(REG_FILES, "over the limit of 64.0 MiB")),
+}
+
+
+def _reg_model(kind: str):
+    import keras
+    import numpy as np
+
+    keras.utils.set_random_seed(1)
+    regularizer = {"l1": keras.regularizers.L1(1e-3), "zero_l2": keras.regularizers.L2(0.0)}.get(
+        kind, keras.regularizers.L2(1e-3))
+    if kind == "custom_l2":
+        @keras.saving.register_keras_serializable(package="hostile")
+        class Shrink(keras.regularizers.Regularizer):
+            def __init__(self, l2=0.01):
+                self.l2 = l2
+
+            def __call__(self, x):
+                return 0.0 * keras.ops.sum(x)
+
+            def get_config(self):
+                return {"l2": self.l2}
+        regularizer = Shrink(0.01)
+    rate = 0.0 if kind == "zero_dropout" else 0.5
+    model = keras.Sequential([
+        keras.Input((28, 28)), keras.layers.Flatten(),
+        keras.layers.Dense(300, activation="relu", kernel_regularizer=regularizer),
+        keras.layers.Dropout(rate),
+        keras.layers.Dense(300, activation="relu", kernel_regularizer=regularizer),
+        keras.layers.Dense(10, activation=None if kind == "logits" else "softmax")])
+    model.compile(optimizer=keras.optimizers.Adam(), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    from grader.data import training_data
+    (x, y), _ = training_data(REG)
+    model.fit(x, y, batch_size=32, epochs=8, verbose=0)
+    if kind == "nan_output":
+        kernel, bias = model.layers[-1].get_weights()
+        model.layers[-1].set_weights([kernel, np.full_like(bias, np.inf)])
+    return model
+
+
+def write_reg_class(submitted: Path) -> None:
+    nb = nbformat.read(str(REG_SOURCE), as_version=4)
+    for cell in nb.cells:
+        meta = _meta(cell)
+        if meta.get("solution"):
+            cell.source = "\n".join(line for line in cell.source.splitlines() if "### " not in line)
+            cell.source = cell.source.replace("epochs=EPOCHS", "epochs=2")
+        elif meta.get("grade"):
+            cell.source = HIDDEN.sub("", cell.source)
+    for student, (model, _) in REG_SAMPLES.items():
+        folder = submitted / student / REG
+        folder.mkdir(parents=True)
+        nbformat.write(nb, str(folder / REG_SPEC.notebook))
+        target = folder / REG_SPEC.model_file
+        if model in MODEL_FILES:
+            MODEL_FILES[model](target, submitted)
+        else:
+            _reg_model(model).save(target)
+
+
+@pytest.fixture(scope="module")
+def reg_batch(tmp_path_factory):
+    course = tmp_path_factory.mktemp("hostile-regularization")
+    submitted, out = course / "submitted", course / "grades"
+    write_reg_class(submitted)
+    proc = subprocess.run([sys.executable, "-m", "grader", "grade", str(submitted),
+                           "--assignment", REG, "--out", str(out), "--source", str(REG_SOURCE),
+                           "--", "-n", "2"], capture_output=True, text=True, timeout=3600)
+    print(proc.stdout[-5000:])
+    assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-5000:]
+    return json.loads((out / "gradebook.json").read_text())
+
+
+@pytest.mark.parametrize("student", sorted(REG_SAMPLES))
+def test_regularization_submission_gets_what_it_earned(reg_batch, student):
+    _, failing = REG_SAMPLES[student]
+    record = reg_batch["students"][student]
+    tests = {t["test"]: t for t in record["tests"]}
+    assert record["total"] == sum(REG_POINTS.values()) - sum(REG_POINTS[t] for t in failing), record["tests"]
+    for test, fragment in failing.items():
+        assert fragment in tests[test]["reason"], (test, tests[test]["reason"])
+        assert len(tests[test]["reason"]) < 2000, "a reason stays short"
+    assert record["cell_errors"] == [], record["cell_errors"]
+
+
 # --- a code assignment whose answers are arrays: "initialization" ------------------
 # Its own batch (the corpus above is the schedules notebook's): arrays too big for the
 # runner, NaN and non-numbers, weights that change from call to call, Keras where the
