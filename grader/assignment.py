@@ -144,9 +144,7 @@ class ModelAssignment(Assignment):
     the notebook trains on (default: the dataset's first chapter's); ``gap_from`` adds a
     fourth test, ``test_gap``: the saved model's cross-entropy on held-out images less
     that on its training images is at most the mean of these records (``(experiment,
-    metric)`` pairs; ``grader.thresholds.max_gap``). ``records``: records of this
-    course's own runs (as ``python -m dlcourse.reproduce --output`` writes them) that
-    ``book/results`` does not hold yet; the book's own come first."""
+    metric)`` pairs; ``grader.thresholds.max_gap``)."""
 
     tests: dict = field(default_factory=dict)
     dataset: str = ""
@@ -158,7 +156,6 @@ class ModelAssignment(Assignment):
     trains_above: float = 0.0
     split_from: str = ""
     gap_from: tuple[tuple[str, str], ...] = ()
-    records: tuple[dict, ...] = ()
 
     def __post_init__(self):
         from grader.checks.models import model_tests

@@ -9,12 +9,9 @@ from dlcourse.results import RESULTS_PATH, find_record, load_records
 from grader.assignment import model_assignment
 
 
-def _record(spec, experiment: str, metric: str, profile: str, path) -> dict:
-    """The record of ``experiment``'s ``metric`` in ``profile``: the book's, or else one
-    the spec carries (``ModelAssignment.records``)."""
+def _record(experiment: str, metric: str, profile: str, path) -> dict:
+    """The book's record of ``experiment``'s ``metric`` in ``profile``."""
     record = find_record(load_records(path), experiment, metric, profile)
-    if record is None:
-        record = find_record(list(spec.records), experiment, metric, profile)
     if record is None:
         raise LookupError(
             f"no {profile}-profile record of {experiment} {metric} in {path}: run "
@@ -32,7 +29,7 @@ def threshold(assignment: str, profile: str | None = None, path=RESULTS_PATH) ->
     spec = model_assignment(assignment)
     profile = profile or current_profile().name
     experiment, metric = spec.threshold_from
-    return _floor(_record(spec, experiment, metric, profile, path)["mean"] - spec.margin)
+    return _floor(_record(experiment, metric, profile, path)["mean"] - spec.margin)
 
 
 def max_gap(assignment: str, profile: str | None = None, path=RESULTS_PATH) -> float:
@@ -44,5 +41,5 @@ def max_gap(assignment: str, profile: str | None = None, path=RESULTS_PATH) -> f
     if not spec.gap_from:
         raise LookupError(f"{assignment} has no bound on the generalisation gap")
     profile = profile or current_profile().name
-    means = [_record(spec, e, m, profile, path)["mean"] for e, m in spec.gap_from]
+    means = [_record(e, m, profile, path)["mean"] for e, m in spec.gap_from]
     return _floor(sum(means) / len(means))
