@@ -12,7 +12,10 @@ sandbox's own mount namespace; in a user namespace when the grader is not root).
    ``/dev/shm``, so that every writable place shares the one quota;
 3. drops every capability (bounding set included), sets no-new-privileges and, when the
    grader is root, switches to the sandbox's own user id;
-4. checks that no capability is left, then runs :mod:`grader.runner`.
+4. checks that no capability is left, joins a fresh session keyring of its own and
+   installs the seccomp filter (:mod:`grader.syscall_filter`: no keyrings, no memory
+   outside the limits, no new namespaces, mounts or tracing), then runs
+   :mod:`grader.runner`.
 
 With ``confined`` false (``--sandbox none``) it does none of this and runs the runner in
 the working directory the grader prepared. Standard library only.
@@ -28,12 +31,17 @@ import sys
 
 MS_NOSUID, MS_NODEV, MS_MOVE, MS_BIND, MS_REC = 2, 4, 8192, 4096, 16384
 PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 24, 38, 47, 4
+PR_SET_SECCOMP, SECCOMP_MODE_FILTER, KEYCTL_JOIN_SESSION_KEYRING = 22, 2, 1
 CAP_VERSION_3 = 0x20080522
 SCRATCH = "/scratch"
 
 
 class _CapHeader(ctypes.Structure):
     _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 
 class _CapData(ctypes.Structure):
@@ -126,6 +134,18 @@ def drop_privileges(uid: int | None) -> None:
         raise RuntimeError(f"capabilities left after dropping them: {left}")
 
 
+def confine_syscalls(spec: dict) -> None:
+    """Step 4's last part: a session keyring of this process's own (the one inherited
+    is the grader's), then the filter (no-new-privileges is set already)."""
+    if spec.get("keyctl") is not None:
+        _libc.syscall(ctypes.c_long(spec["keyctl"]), KEYCTL_JOIN_SESSION_KEYRING, None)
+    bpf = bytes.fromhex(spec["bpf"])
+    buffer = ctypes.create_string_buffer(bpf, len(bpf))
+    prog = _SockFprog(len(bpf) // 8, ctypes.cast(buffer, ctypes.c_void_p))
+    _check(_libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(prog), 0, 0),
+           "seccomp filter")
+
+
 def main(argv: list[str]) -> None:
     run(json.loads(argv[1]))
 
@@ -137,6 +157,8 @@ def run(spec: dict) -> None:
         try:
             work = make_scratch(spec["quota_bytes"], spec["quota_files"], spec.get("uid"))
             drop_privileges(spec.get("uid"))
+            if spec.get("seccomp"):
+                confine_syscalls(spec["seccomp"])
         except Exception as exc:  # noqa: BLE001 - the sandbox's failure, not the student's
             print(f"grader sandbox: cannot start: {type(exc).__name__}: {exc}", file=sys.stderr)
             os._exit(70)

@@ -25,6 +25,8 @@ class Limits:
     - ``file_size_bytes``: any one file it writes, its captured output included.
     - ``processes``: its processes and threads (RLIMIT_NPROC; TensorFlow starts a few
       dozen threads), which bounds a fork bomb.
+    - ``open_files``: its open descriptors (RLIMIT_NOFILE), which bounds what it can
+      hold in pipes' and sockets' kernel buffers.
     - ``disk_bytes``, ``disk_files``: the quotas of what it may write, in all (its
       scratch folder, ``/tmp`` and ``/dev/shm`` share one tmpfs of this size and number
       of files, the copy of the submission included). Reaching one fails the check
@@ -43,6 +45,7 @@ class Limits:
     memory_bytes: int = 6 * 2**30
     file_size_bytes: int = 256 * 2**20
     processes: int = 512
+    open_files: int = 1024
     disk_bytes: int = 512 * 2**20
     disk_files: int = 2000
     submission_bytes: int = 128 * 2**20

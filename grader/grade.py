@@ -50,6 +50,7 @@ def hidden_failure(data: dict) -> str:
     """A hidden part's failure, worded from its kind alone: no text that student code
     controls (exception messages, names of its own classes, exit codes) and no input."""
     kind = data.get("kind")
+    kind = kind if isinstance(kind, str) else None  # grader.events lets no other through
     if kind == "raised":
         name = _builtin_name(data.get("type"))
         if not name:
@@ -234,7 +235,8 @@ def run_checks(notebook: str | Path, assignment: str,
                source: str | Path | None = None, *, sandbox: Sandbox | None = None,
                limits: config.Limits | None = None) -> dict:
     """Run one submitted notebook's code and probe its tests; returns ``{"data":
-    {grade_id: {part: data}}, "cell_errors", "notes", "log", "seconds"}``.
+    {grade_id: {part: data}}, "cell_errors", "notes", "log", "seconds", "digest"}``
+    (``digest``: of the snapshot graded, :mod:`grader.snapshot`).
 
     The grader reads the submission only through its snapshot (:mod:`grader.snapshot`:
     no link out of it, sizes within limits). The student's cells run on a copy of it,
@@ -275,11 +277,13 @@ def _grade(notebook, assignment: str, source, sandbox: Sandbox, limits) -> dict:
         return {"data": {grade_id: {"visible": failure, "hidden": failure}
                          for grade_id in spec.tests},
                 "cell_errors": [], "notes": [stop.reason, *stop.notes], "log": "",
-                "seconds": time.perf_counter() - g.start}
+                "seconds": time.perf_counter() - g.start,
+                "digest": g.snap.digest if g.snap else f"refused: {stop.reason}"}
     finally:
         shutil.rmtree(g.work, ignore_errors=True)
     g.run["notes"] = g.notes
     g.run["seconds"] = time.perf_counter() - g.start
+    g.run["digest"] = g.snap.digest  # of the very bytes graded
     return g.run
 
 

@@ -219,6 +219,10 @@ class Submission(pytest.File):
             pytest.exit(f"cannot grade: {exc}", returncode=3)
         except Exception:  # noqa: BLE001 - the grader's own failure, never a student's zero
             self.run = {"grader_error": traceback.format_exc()}
+            return
+        # The record is of the version graded, which may not be the one collected (the
+        # folder changed in between): a rerun then sees a new digest and grades again.
+        self.digest = self.run.get("digest", self.digest)
 
 
 class GraderError(Exception):
@@ -234,6 +238,7 @@ class GradedTest(pytest.Item):
 
     def runtest(self):
         run = self.parent.run
+        self.user_properties.append(("digest", self.parent.digest))  # the graded one
         if "grader_error" in run:
             self.user_properties.append(("grader_error", run["grader_error"]))
             raise GraderError("the grader failed on this submission")

@@ -7,8 +7,9 @@ cells have run, then hands out the probes one call at a time, every visible part
 before any hidden part, and waits for each result before it sends the next. So while
 student code runs, its process holds no hidden input it has not been called with.
 
-Only the JSON the process sends back (numbers, lists, strings) is kept, and only as
-the answer to the request the grader is waiting for: the grader judges it in its own
+Only the JSON the process sends back (numbers, lists, strings) is kept, once it has
+passed the schema of :mod:`grader.events`, and only as the answer to the request the
+grader is waiting for: the grader judges it in its own
 process with the check's ``verify``, and never touches a live student object. If the
 process passes its wall-clock limit or dies (a crash, ``os._exit``, a segfault, the
 memory or file-size limit), its whole process group is killed, the call that was
@@ -32,7 +33,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader import config, warm
+from grader import config, events, warm
 from grader.assignment import PARTS
 from grader.config import Limits
 from grader.sandbox import BOOT, Bubblewrap, Sandbox, SandboxError
@@ -141,11 +142,7 @@ class _Process:
             *lines, self.buffer = self.buffer.split(b"\n")
             if len(self.buffer) > MAX_EVENT_BYTES:
                 self.buffer = b""  # a line too long to be a result: dropped
-            for line in lines:
-                with contextlib.suppress(ValueError, UnicodeDecodeError):
-                    event = json.loads(line)
-                    if isinstance(event, dict):
-                        self.pending.append(event)
+            self.pending += filter(None, map(events.parse, lines))
 
     def send(self, message: dict) -> bool:
         try:
@@ -321,8 +318,8 @@ def _converse(process: _Process, setup: dict, remaining: list[Request],
         event, why = process.next_event()
         if event is None:
             return why, None
-        if event.get("event") == "cell_error" and len(cell_errors) < 50:
-            entry = {"cell": str(event.get("cell"))[:100], "error": str(event.get("error"))[:600]}
+        if event["event"] == "cell_error" and len(cell_errors) < 50:
+            entry = {"cell": event["cell"][:100], "error": event["error"][:600]}
             if entry not in cell_errors:
                 cell_errors.append(entry)
         elif event.get("event") == "ready":
@@ -343,7 +340,7 @@ def _converse(process: _Process, setup: dict, remaining: list[Request],
                 return why, request
             if event.get("event") == "result" and event.get("id") == ident:
                 break
-        result = event.get("data")
+        result = events.result(event["data"])
         done.append((request, result))
         if not isinstance(result, dict) or "error" in result:
             failed.add((request.test, request.part))

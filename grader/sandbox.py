@@ -13,10 +13,11 @@ Inside it the student's code sees a private root, read-only everywhere but one t
   bytes and files; the working directory ``/scratch/submission`` (a copy of the
   snapshot), ``/tmp`` and ``/dev/shm`` all live in it, and it vanishes with the sandbox.
 
-It has no network, its own PID namespace (``kill -1`` or a fork bomb reach only
+It has no network, its own PID and IPC namespaces (``kill -1`` or a fork bomb reach only
 itself; everything dies with it), a fresh environment, no capability once the boot has
-mounted the tmpfs, and, when the grader runs as root, a user id of its own, so that
-``RLIMIT_NPROC`` bounds its processes. Results come back on a pipe, files on a
+mounted the tmpfs, a seccomp filter (:mod:`grader.syscall_filter`: no keyrings, no
+memory outside the limits, no new namespaces, mounts or tracing), and, when the grader
+runs as root, a user id of its own, so that ``RLIMIT_NPROC`` bounds its processes. Results come back on a pipe, files on a
 descriptor whose size ``RLIMIT_FSIZE`` bounds. The hidden tests, the references, the
 held-out labels, the gradebook and other submissions are not in its filesystem at all.
 
@@ -127,8 +128,12 @@ class Sandbox:
         return {"runtime": str(runtime), "snapshot": str(snapshot)}
 
     def boot_spec(self, limits: Limits, events_fd: int) -> dict:
-        return {"confined": self.confined, "uid": self.uid, "events_fd": events_fd,
+        spec = {"confined": self.confined, "uid": self.uid, "events_fd": events_fd,
                 "quota_bytes": limits.disk_bytes, "quota_files": limits.disk_files + 8}
+        if self.confined:
+            from grader import syscall_filter
+            spec["seccomp"] = syscall_filter.boot_spec()
+        return spec
 
     def quota(self, limits: Limits) -> dict | None:
         """The write quotas the process enforces on itself (None: none)."""
@@ -161,6 +166,8 @@ class Sandbox:
         grader's process (inherited by everything the process starts)."""
         return [(resource.RLIMIT_AS, limits.memory_bytes),
                 (resource.RLIMIT_FSIZE, limits.file_size_bytes),
+                (resource.RLIMIT_NOFILE, limits.open_files),
+                (resource.RLIMIT_MSGQUEUE, 0),
                 (resource.RLIMIT_CORE, 0), *self.more_limits(limits)]
 
     def limit(self, limits: Limits):
@@ -217,6 +224,11 @@ class Bubblewrap(Sandbox):
             raise SandboxError("bubblewrap is not installed (`apt install bubblewrap`); it "
                                "confines student code. `--sandbox none` grades without it "
                                "(only for code you trust)")
+        from grader import syscall_filter
+        try:
+            syscall_filter.program()
+        except syscall_filter.FilterError as exc:
+            raise SandboxError(str(exc)) from None
 
     def paths(self, runtime: Path, snapshot: Path) -> dict[str, str]:
         return dict(INSIDE)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import shutil
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,6 +124,16 @@ class _Found:
     source: list[str]  # the regular file's path components to read (a link's target)
     size: int
     link: str | None = None
+    stamp: tuple = ()  # what identifies this version of the file (:func:`_stamp`)
+
+
+def _stamp(st: os.stat_result) -> tuple:
+    """A file's identity and version: the same inode, size and times."""
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+class _Changed(Exception):
+    """A file is not the version the walk saw: the submission changes while it is read."""
 
 
 def _walk(root_fd: int, real_root: str, max_entries: int):
@@ -161,7 +172,7 @@ def _walk(root_fd: int, real_root: str, max_entries: int):
                     yield name, (f"{shown(name)} is a hard link (a second name of another "
                                  "file): submit a copy of the file")
                 else:
-                    yield _Found(name, prefix + [entry.name], st.st_size)
+                    yield _Found(name, prefix + [entry.name], st.st_size, stamp=_stamp(st))
             elif stat.S_ISLNK(st.st_mode):
                 yield _link(fd, entry.name, prefix, real_root)
             else:
@@ -189,7 +200,11 @@ def _link(fd: int, entry: str, prefix: list[str], real_root: str):
     if not stat.S_ISREG(st.st_mode) or st.st_nlink > 1:
         return name, f"{shown(name)} is a link to {_kind(st.st_mode)}, not to a file"
     parts = os.path.relpath(resolved, real_root).split(os.sep)
-    return _Found(name, parts, st.st_size, link=target)
+    return _Found(name, parts, st.st_size, link=target, stamp=_stamp(st))
+
+
+# How often a submission that changes while it is read is read again.
+ATTEMPTS = 3
 
 
 def take(folder: str | Path, dest: str | Path | None, *, required: dict[str, int],
@@ -197,53 +212,95 @@ def take(folder: str | Path, dest: str | Path | None, *, required: dict[str, int
     """Copy the usable files of ``folder`` into ``dest`` (or only compute the digest when
     ``dest`` is None). ``required`` maps the names the assignment needs (the notebook, a
     saved model) to their own size limits; they are taken first, then the others in
-    name order while the total stays within ``max_bytes`` and ``max_files``."""
+    name order while the total stays within ``max_bytes`` and ``max_files``.
+
+    The copy is of one version of the folder: each file's size, bytes and hash come
+    from one open file that is the one the walk saw, and the whole folder is walked
+    again afterwards; if anything changed meanwhile (a notebook swapped during
+    grading), it is read again from scratch, and refused after :data:`ATTEMPTS`
+    tries. So the digest is always that of the bytes graded."""
     root_fd = _open_folder(Path(folder))
     try:
         real_root = os.path.realpath(f"/proc/self/fd/{root_fd}")
         if not os.path.isdir(real_root):  # no /proc: the folder's own real path
             real_root = os.path.realpath(folder)
-        found, refused, folders = [], {}, set()
-        for item in _walk(root_fd, real_root, max_entries=max(4 * max_files, 64)):
-            if isinstance(item, _Found):
-                found.append(item)
-            elif isinstance(item, _Folder):
-                folders.add(item.name)
-            else:
-                refused[item[0]] = item[1]
-        found.sort(key=lambda f: (f.name not in required, f.name))
-        chosen, total = [], 0
-        for f in found:
-            limit = required.get(f.name)
-            if limit is not None and f.size > limit:
-                refused[f.name] = (f"{shown(f.name)} is {_size(f.size)}, over the limit of "
-                                   f"{_size(limit)} for it")
-            elif len(chosen) >= max_files:
-                refused[f.name] = (f"{shown(f.name)}: the submission may hold at most "
-                                   f"{max_files} files")
-            elif total + f.size > max_bytes:
-                refused[f.name] = (f"{shown(f.name)} ({_size(f.size)}): the submission may "
-                                   f"hold at most {_size(max_bytes)} in all")
-            else:
-                chosen.append(f)
-                total += f.size
-        snap = Snapshot(Path(dest) if dest is not None else None, bytes=total, folders=folders)
-        h = hashlib.sha256()
-        for f in sorted(chosen, key=lambda f: f.name):
+        max_entries = max(4 * max_files, 64)
+        for _ in range(ATTEMPTS):
+            if dest is not None and os.path.lexists(dest):
+                shutil.rmtree(dest)
+            before = _signature(root_fd, max_entries)
             try:
-                data_hash = _copy(root_fd, f, snap.root)
-            except OSError as exc:
-                refused[f.name] = f"{shown(f.name)} cannot be read ({exc.strerror})"
+                snap = _take(root_fd, real_root, dest, required, max_bytes, max_files,
+                             max_entries)
+            except _Changed:
                 continue
-            snap.files.append(f.name)
-            h.update(f"F\0{f.name}\0{f.link or ''}\0{data_hash}\n".encode())
-        for name in sorted(refused):
-            h.update(f"R\0{name}\0{refused[name]}\n".encode())
-        snap.refused = dict(sorted(refused.items()))
-        snap.digest = h.hexdigest()
-        return snap
+            if _signature(root_fd, max_entries) == before:
+                return snap
+        raise SnapshotError(f"the submission changed while the grader read it, {ATTEMPTS} "
+                            "times: grade it again once nothing writes to it")
     finally:
         os.close(root_fd)
+
+
+def _signature(root_fd: int, max_entries: int) -> list:
+    """Every entry's name and version (links as links), in walk order: equal before and
+    after a read when nothing changed in between."""
+    out = []
+    for folder, dirs, files, fd in os.fwalk(".", dir_fd=root_fd):
+        dirs.sort()
+        for name in sorted(dirs + files):
+            try:
+                st = os.lstat(name, dir_fd=fd)
+            except OSError:
+                st = None
+            out.append((folder, name, _stamp(st) if st else None, st and st.st_mode))
+            if len(out) > max_entries:
+                return out
+    return out
+
+
+def _take(root_fd: int, real_root: str, dest, required: dict[str, int], max_bytes: int,
+          max_files: int, max_entries: int) -> Snapshot:
+    """One read of the folder (:func:`take`)."""
+    found, refused, folders = [], {}, set()
+    for item in _walk(root_fd, real_root, max_entries=max_entries):
+        if isinstance(item, _Found):
+            found.append(item)
+        elif isinstance(item, _Folder):
+            folders.add(item.name)
+        else:
+            refused[item[0]] = item[1]
+    found.sort(key=lambda f: (f.name not in required, f.name))
+    chosen, total = [], 0
+    for f in found:
+        limit = required.get(f.name)
+        if limit is not None and f.size > limit:
+            refused[f.name] = (f"{shown(f.name)} is {_size(f.size)}, over the limit of "
+                               f"{_size(limit)} for it")
+        elif len(chosen) >= max_files:
+            refused[f.name] = (f"{shown(f.name)}: the submission may hold at most "
+                               f"{max_files} files")
+        elif total + f.size > max_bytes:
+            refused[f.name] = (f"{shown(f.name)} ({_size(f.size)}): the submission may "
+                               f"hold at most {_size(max_bytes)} in all")
+        else:
+            chosen.append(f)
+            total += f.size
+    snap = Snapshot(Path(dest) if dest is not None else None, bytes=total, folders=folders)
+    h = hashlib.sha256()
+    for f in sorted(chosen, key=lambda f: f.name):
+        try:
+            data_hash = _copy(root_fd, f, snap.root)
+        except OSError as exc:
+            refused[f.name] = f"{shown(f.name)} cannot be read ({exc.strerror})"
+            continue
+        snap.files.append(f.name)
+        h.update(f"F\0{f.name}\0{f.link or ''}\0{data_hash}\n".encode())
+    for name in sorted(refused):
+        h.update(f"R\0{name}\0{refused[name]}\n".encode())
+    snap.refused = dict(sorted(refused.items()))
+    snap.digest = h.hexdigest()
+    return snap
 
 
 def _copy(root_fd: int, f: _Found, dest: Path | None) -> str:
@@ -253,8 +310,11 @@ def _copy(root_fd: int, f: _Found, dest: Path | None) -> str:
     h = hashlib.sha256()
     with contextlib.ExitStack() as stack:
         src = stack.enter_context(os.fdopen(fd, "rb"))
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
             raise OSError(0, "not a regular file")
+        if _stamp(st) != f.stamp:
+            raise _Changed(f.name)
         out = None
         if dest is not None:
             target = dest.joinpath(*f.name.split("/"))
@@ -269,4 +329,6 @@ def _copy(root_fd: int, f: _Found, dest: Path | None) -> str:
             h.update(block)
             if out is not None:
                 out.write(block)
+        if _stamp(os.fstat(fd)) != f.stamp:  # written to while it was read
+            raise _Changed(f.name)
     return h.hexdigest()
