@@ -56,7 +56,8 @@ def gap(spec: ModelAssignment) -> str:
     sources = " and ".join(f"`{e}`" for e, _ in spec.gap_from)
     chapter = chapters().index(find(spec.gap_from[0][0]).chapter) + 1
     return (f"**The bound on the gap** is the mean of this course's own measured gaps "
-            f"between\nvalidation and training cross-entropy of {sources} (chapter "
+            f"between\nvalidation and training cross-entropy, recalibrated as below, of "
+            f"{sources} (chapter "
             f"{chapter}): **{max_gap(spec.name, 'full'):.2f}**\nfor the course (the full "
             f"profile); {max_gap(spec.name, 'quick'):.2f} in the quick profile. The set-up "
             f"cell prints the one in force.")

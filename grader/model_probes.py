@@ -132,15 +132,45 @@ def outputs(model, x, log_probabilities: bool = False) -> dict:
     found = {"predicted": [int(c) for c in p.argmax(axis=-1)], "output_shape": list(p.shape[1:]),
              "distribution": bool(np.all(p >= -1e-6) and np.allclose(p.sum(axis=-1), 1, atol=1e-3))}
     if log_probabilities and found["distribution"] and p.ndim == 2:
-        logs = np.round(np.log(np.clip(p, LOG_EPSILON, 1.0)), LOG_DIGITS)
-        found["log_probabilities"] = logs.tolist()
+        logs = np.log(np.clip(p, LOG_EPSILON, 1.0))
+        found["log_probabilities"] = [[float(f"{v:.{LOG_DIGITS}g}") for v in row] for row in logs]
     return found
 
 
 # Keras's cross-entropy clips probabilities to [1e-7, 1 - 1e-7]; a probe's
-# log-probabilities keep 4 decimals (an image's term in a loss, to 1e-4).
+# log-probabilities keep 9 significant digits: all that a float32 output holds, so that
+# outputs squeezed towards the uniform distribution (an output layer divided by 10^6)
+# still tell the classes apart to the grader as they do to the network's argmax.
 LOG_EPSILON = 1e-7
-LOG_DIGITS = 4
+LOG_DIGITS = 9
+
+
+def fingerprints(model) -> list[dict]:
+    """Each weight array of ``model`` as its shape and a digest of its values: enough to
+    tell whether two files hold the same array, and nothing of the values themselves."""
+    import hashlib
+
+    import numpy as np
+
+    found = []
+    for w in model.get_weights():
+        w = np.ascontiguousarray(w)
+        found.append({"shape": [int(d) for d in w.shape],
+                      "digest": hashlib.sha256(w.tobytes()).hexdigest()[:32]})
+    return found
+
+
+def reference_fingerprints(path, want: dict) -> dict:
+    """The fingerprints of the model in file ``want["reference"]`` beside ``path`` (the
+    submitted model, to compare with the one the grading run saved), or why there are none."""
+    other = Path(path).parent / want["reference"]
+    try:
+        if not other.is_file():
+            return {"missing": True}
+        inspect_archive(other, want["max_unpacked"])
+        return {"fingerprints": fingerprints(load(other))}
+    except Exception as exc:  # noqa: BLE001 - no comparison: the other checks say why
+        return {"unreadable": type(exc).__name__}
 
 
 # A reason quotes at most this much of Keras's message (which may hold the whole config).
@@ -165,7 +195,8 @@ def load_error_text(exc: BaseException) -> str:
 
 def probe(path, want: dict, x=None, x_training=None) -> dict:
     """Load the model at ``path`` and return what ``want`` asks for (``setup``: its
-    compile settings; ``weights``: whether they are finite; ``x``: predictions;
+    compile settings; ``weights``: whether they are finite; ``reference``: its weights'
+    fingerprints and those of that other file beside it; ``x``: predictions;
     ``log_probabilities``: theirs too; ``x_training``: the same for a second image set,
     as ``result["training"]``)."""
     import numpy as np
@@ -184,6 +215,9 @@ def probe(path, want: dict, x=None, x_training=None) -> dict:
         result["setup"] = training_setup(path)
     if want.get("weights"):
         result["finite_weights"] = bool(all(np.isfinite(w).all() for w in model.get_weights()))
+    if want.get("reference"):
+        result["fingerprints"] = fingerprints(model)
+        result["reference"] = reference_fingerprints(path, want)
     logs = bool(want.get("log_probabilities"))
     if x is not None:
         try:

@@ -1074,6 +1074,8 @@ LR = "learning_rate"
 LR_SOURCE = ROOT / "assignments" / "source" / LR / f"{LR}.ipynb"
 LR_SPEC = assignment_spec(LR)
 LR_POINTS = dict(LR_SPEC.points)
+# An answer that writes MODEL_PATH itself ({}), then lets the cell train and save elsewhere.
+LR_ELSEWHERE = '{}\nMODEL_PATH = "elsewhere.keras"\nLEARNING_RATE = 1e-3\nEPOCHS = 1'
 # sample -> (what the answer's solution region becomes ("solution": unchanged), the submitted model file
 # ("trained", "untrained", "wide", "lambda", "garbage", None), points per failing test
 # with a reason fragment).
@@ -1117,6 +1119,27 @@ MODEL_SAMPLES = {
                            "adam", {"test_architecture": "compiled with the optimizer Adam, not RMSprop",
                                     "test_accuracy": "compiled with the optimizer Adam, not RMSprop",
                                     "test_trains": "compiled with the optimizer Adam, not RMSprop"}),
+    # Grading mode, trained nothing: the submitted model copied to MODEL_PATH, or loaded
+    # and saved there (its weight matrices are the submitted ones); loaded, its weights
+    # perturbed, or trained one step on one image, and saved (it predicts the classes by
+    # their usual names, not the grading run's renamed ones); a fresh network trained on
+    # one image for one step, or not at all.
+    "lr_copies_submitted": (LR_ELSEWHERE.format('import shutil\nshutil.copy("mnist_model.keras", MODEL_PATH)'),
+                            "trained", {"test_trains": "weight matrices of the model you submitted, unchanged"}),
+    "lr_resaves_submitted": (LR_ELSEWHERE.format('keras.saving.load_model("mnist_model.keras").save(MODEL_PATH)'),
+                             "trained", {"test_trains": "weight matrices of the model you submitted, unchanged"}),
+    "lr_perturbs_submitted": (LR_ELSEWHERE.format(
+        'import numpy as np\n_old = keras.saving.load_model("mnist_model.keras")\n'
+        '_old.set_weights([w + np.random.default_rng(0).normal(0, 1e-3, w.shape).astype(w.dtype)\n'
+        '                  for w in _old.get_weights()])\n_old.save(MODEL_PATH)'),
+        "trained", {"test_trains": "not trained by that run"}),
+    "lr_tunes_submitted": (LR_ELSEWHERE.format(
+        '_old = keras.saving.load_model("mnist_model.keras")\n'
+        '_old.fit(x_train[:1], y_train[:1], epochs=1, verbose=0)\n_old.save(MODEL_PATH)'),
+        "trained", {"test_trains": "not trained by that run"}),
+    "lr_one_step": ("x_train, y_train = x_train[:1], y_train[:1]\nLEARNING_RATE = 1e-3\nEPOCHS = 1",
+                    "trained", {"test_trains": "not above 0.5"}),
+    "lr_saves_untrained": ("LEARNING_RATE = 1e-3\nEPOCHS = 0", "trained", {"test_trains": "not above 0.5"}),
 }
 
 
@@ -1240,13 +1263,57 @@ REG_SAMPLES = {
     "reg_nan_output": ("nan_output", {**dict.fromkeys(REG_FILES, "not a probability distribution")}),
     # A 1 GB (sparse) model file: refused by size before it is read.
     "reg_huge_model": ("sparse", dict.fromkeys(REG_FILES, "over the limit of 64.0 MiB")),
+    # Trained with no penalty and no dropout (its file claims both, set after training),
+    # its softmax flattened after training, which shrinks its raw gap from 0.52 to 0.02
+    # (the output layer divided by 50; the same with 100 added to its bias) or 0.06 (the
+    # last hidden layer divided by 20: ReLU passes the scale on); or trained with label
+    # smoothing of 0.5 (outputs mixed with the uniform distribution; raw gap 0.34). On
+    # recalibrated outputs the gap is the network's own: 0.36 (0.52 smoothed), over the
+    # quick profile's bound of 0.29. Before the gap was recalibrated, all four passed.
+    "reg_shrunk_logits": ("shrunk_logits", {"test_gap": "over the bound"}),
+    "reg_shrunk_hidden": ("shrunk_hidden", {"test_gap": "over the bound"}),
+    "reg_shifted_bias": ("shifted_bias", {"test_gap": "over the bound"}),
+    "reg_label_smoothing": ("label_smoothing", {"test_gap": "over the bound"}),
 }
+
+
+def _posthoc_model(kind: str):
+    """The quick profile's over-fitting network, edited after training (REG_SAMPLES)."""
+    import keras
+
+    from grader.data import training_data
+
+    (x, y), _ = training_data(REG)
+    keras.utils.set_random_seed(1)
+    model = keras.Sequential([
+        keras.Input((28, 28)), keras.layers.Flatten(),
+        keras.layers.Dense(300, activation="relu"), keras.layers.Dropout(0.0),
+        keras.layers.Dense(300, activation="relu"), keras.layers.Dense(10, activation="softmax")])
+    if kind == "label_smoothing":
+        model.compile(optimizer=keras.optimizers.Adam(),
+                      loss=keras.losses.CategoricalCrossentropy(label_smoothing=0.5))
+        model.fit(x, keras.ops.one_hot(y, 10), batch_size=32, epochs=15, verbose=0)
+    model.compile(optimizer=keras.optimizers.Adam(), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    if kind != "label_smoothing":
+        model.fit(x, y, batch_size=32, epochs=15, verbose=0)
+    hidden, output = model.layers[1::2], model.layers[-1]
+    for layer in hidden:
+        layer.kernel_regularizer = keras.regularizers.L2(1e-3)
+    model.layers[2].rate = 0.5
+    layer, scale, shift = {"shrunk_logits": (output, 50, 0.0), "shrunk_hidden": (hidden[-1], 20, 0.0),
+                           "shifted_bias": (output, 50, 100.0)}.get(kind, (output, 1, 0.0))
+    kernel, bias = layer.get_weights()
+    layer.set_weights([kernel / scale, bias / scale + shift])
+    return model
 
 
 def _reg_model(kind: str):
     import keras
     import numpy as np
 
+    if kind in ("shrunk_logits", "shrunk_hidden", "shifted_bias", "label_smoothing"):
+        return _posthoc_model(kind)
     keras.utils.set_random_seed(1)
     regularizer = {"l1": keras.regularizers.L1(1e-3), "zero_l2": keras.regularizers.L2(0.0)}.get(
         kind, keras.regularizers.L2(1e-3))

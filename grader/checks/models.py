@@ -16,13 +16,20 @@ Checks, each with a visible part (what the released notebook runs) and a hidden 
 - ``<assignment>:accuracy``: the network asked for, above the threshold on the
   notebook's validation images (visible) and on held-out test images (hidden).
 - ``<assignment>:trains``: the notebook, run again in grading mode (quick slices),
-  saved the network asked for (visible), which beats ``trains_above`` (hidden).
+  saved the network asked for (visible), trained by that run (hidden): its weights are
+  not the submitted file's (the probe compares digests of the two files' weight arrays),
+  and it beats ``trains_above`` on the grading run's names of the classes
+  (``grader.data.GRADING_CLASSES``: that run's training labels are renamed, so a network
+  trained before it, copied, re-saved or edited, predicts the old names).
 - ``<assignment>:gap`` (only where the spec has ``gap_from``): the network asked for,
   trained (accuracy above ``trains_above``), whose cross-entropy on the notebook's
   validation images (visible) and on held-out test images (hidden) exceeds that on its
-  own training images by at most ``grader.thresholds.max_gap``. The probe returns each
-  image's log-probabilities, never a loss: the grader picks each image's term with the
-  labels it keeps and computes both losses itself.
+  own training images by at most ``grader.thresholds.max_gap``, once its outputs are
+  recalibrated on the former (a temperature and an offset per class that minimise their
+  cross-entropy: :mod:`dlcourse.calibration`), so that rescaling or shifting the output
+  layer after training changes nothing. The probe returns each image's
+  log-probabilities, never a loss: the grader picks each image's term with the labels it
+  keeps and computes both losses itself.
 """
 from __future__ import annotations
 
@@ -41,15 +48,22 @@ GAP_IMAGES = 2000
 def check(name: str, path, part: str = "visible") -> None:
     """Run check ``name`` (e.g. ``"learning_rate:accuracy"``) on the model saved at
     ``path``; raise ``AssertionError`` if it fails. What the notebook's test cells call."""
+    from grader.data import grading
+
     found = find_check(name)
     params = found.params(part)
+    # Run by its student, the notebook saves to the submitted file itself: no grading
+    # run to compare with it, and no renamed classes.
+    grading_run = found.kind != "trains" or grading()
+    if not grading_run:
+        params["want"].pop("reference", None)
     x = images(found.assignment, params["images"], params.get("limit")) \
         if params["images"] else None
     also = params.get("training")
     x_training = images(found.assignment, also["images"], also.get("limit")) if also else None
     data = model_probes.probe(path, params["want"], x, x_training)
-    found.verify(part, data)
-    print(f"{name}: {part} tests passed")
+    note = verify(found, part, data, grading_run=grading_run)
+    print(f"{name}: {part} tests passed" + (f" ({note})" if note else ""))
 
 
 class ModelCheck:
@@ -82,10 +96,12 @@ class ModelCheck:
                           training={"images": "training", "limit": GAP_IMAGES})
         elif self.kind == "accuracy" or hidden:
             params["images"] = "heldout" if hidden else "validation"
+        if self.kind == "trains" and hidden:  # the submitted file, to compare with
+            params["want"]["reference"] = self.spec.model_file
         return params
 
-    def verify(self, part: str, data: dict) -> None:
-        verify(self, part, data)
+    def verify(self, part: str, data: dict) -> str | None:
+        return verify(self, part, data)
 
 
 def model_tests(spec) -> dict[str, FileTest]:
@@ -224,24 +240,36 @@ def _dense_text(got, want) -> str:
     return f"Dense layers (units, activation) {text(got) or 'none'}; asked for {text(want)}"
 
 
+def log_probabilities(outputs: dict, n: int):
+    """The probe's per-image log-probabilities in ``outputs``, checked: ``n`` rows of 10
+    finite values at most 0."""
+    import numpy as np
+
+    logs = outputs.get("log_probabilities")
+    if isinstance(logs, list) and len(logs) == n:
+        try:
+            logs = np.asarray(logs, dtype="float64")
+        except (TypeError, ValueError):
+            logs = None
+        if logs is not None and logs.shape == (n, 10) and np.all(np.isfinite(logs)) \
+                and np.all(logs <= 1e-6):
+            return logs
+    raise AssertionError("the saved model's outputs are not a probability distribution "
+                         "over the 10 classes for every image: no loss can be computed")
+
+
 def cross_entropy(outputs: dict, y) -> float:
     """The mean cross-entropy of the probe's ``outputs`` (per-image log-probabilities)
     on labels ``y``, computed here, where the labels are."""
     import numpy as np
 
-    logs = outputs.get("log_probabilities")
-    if not isinstance(logs, list) or len(logs) != len(y):
-        raise AssertionError("the saved model's outputs are not a probability distribution "
-                             "over the 10 classes for every image: no loss can be computed")
-    logs = np.asarray(logs, dtype="float64")
-    if logs.shape != (len(y), 10) or not np.all(np.isfinite(logs)):
-        raise AssertionError("the saved model's outputs are not a probability distribution "
-                             "over the 10 classes for every image: no loss can be computed")
+    logs = log_probabilities(outputs, len(y))
     return float(-logs[np.arange(len(y)), np.asarray(y, dtype=int)].mean())
 
 
 def verify_gap(check: ModelCheck, data: dict, params: dict, y, accuracy: float,
-               images_text: str) -> None:
+               images_text: str) -> str:
+    from dlcourse.calibration import calibrated_gap
     from grader.thresholds import max_gap
 
     spec = check.spec
@@ -255,18 +283,69 @@ def verify_gap(check: ModelCheck, data: dict, params: dict, y, accuracy: float,
         raise AssertionError(f"accuracy {accuracy:.4f} on {images_text}, not above "
                              f"{spec.trains_above}: an untrained network has no gap to speak "
                              "of; train it first")
-    on_training, on_images = cross_entropy(training, y_training), cross_entropy(data, y)
-    gap, bound = on_images - on_training, max_gap(check.assignment)
+    found = calibrated_gap(log_probabilities(training, len(y_training)), y_training,
+                           log_probabilities(data, len(y)), y)
+    gap, bound = found["gap"], max_gap(check.assignment)
     if not gap <= bound:
         raise AssertionError(
-            f"the generalisation gap is {gap:.3f}: cross-entropy {on_images:.3f} on "
-            f"{images_text} ({len(y)} images) against {on_training:.3f} on its training "
-            f"images ({len(y_training)}), over the bound {bound:.2f}: regularise more, or "
-            "keep the best epoch's model (early stopping, a checkpoint)")
+            f"the generalisation gap is {gap:.3f}: once its outputs are recalibrated on "
+            f"{images_text} (temperature {found['temperature']:.3g} and an offset per "
+            f"class, fitted to them), its cross-entropy is {found['eval']:.3f} on them "
+            f"({len(y)} images) against {found['train']:.3f} on its training images "
+            f"({len(y_training)}), over the bound {bound:.2f}: regularise more, or keep the "
+            "best epoch's model (early stopping, a checkpoint)")
+    return f"gap {gap:.3f}, bound {bound:.2f}"
 
 
-def verify(check: ModelCheck, part: str, data: dict) -> None:
-    """Raise ``AssertionError`` with a reason unless ``data`` from the probe passes."""
+def unchanged_weights(data: dict) -> int:
+    """How many weight arrays of the model the grading run saved (``data``) are those of
+    the submitted file (``data["reference"]``), unchanged; 0 where either is unknown."""
+    reference = data.get("reference")
+    mine = data.get("fingerprints")
+    theirs = reference.get("fingerprints") if isinstance(reference, dict) else None
+    if not isinstance(mine, list) or not isinstance(theirs, list) or len(mine) != len(theirs):
+        return 0
+    return sum(isinstance(a, dict) and a == b and len(a.get("shape", [])) >= 2
+               for a, b in zip(mine, theirs))
+
+
+def verify_trains(check: ModelCheck, data: dict, y, accuracy: float, images_text: str,
+                  grading_run: bool) -> None:
+    """The model the grading run saved: not the submitted one, and trained by that run
+    (above ``trains_above`` under the run's names of the classes)."""
+    from grader.data import grading_labels
+
+    bar = check.spec.trains_above
+    same = unchanged_weights(data) if grading_run else 0
+    if same:
+        raise AssertionError(
+            f"run again for grading, your notebook saved a model with {same} weight "
+            "matrices of the model you submitted, unchanged: it did not train the model it "
+            "saved (does your code load or copy a saved model instead of training one?)")
+    if not grading_run:
+        renamed_accuracy = accuracy
+    else:
+        renamed = grading_labels(y)
+        renamed_accuracy = sum(int(p) == int(t) for p, t in zip(data["predicted"], renamed)) / len(y)
+    if renamed_accuracy > bar:
+        return
+    if grading_run and accuracy > bar:
+        raise AssertionError(
+            "run again for grading, your notebook saved a model that was not trained by "
+            "that run: the grading run renames the classes of its training images, and "
+            f"the model predicts the classes by their usual names (accuracy {accuracy:.4f} "
+            f"on {images_text}) instead of the new ones ({renamed_accuracy:.4f}): was it "
+            "loaded, copied or edited from a model trained before?")
+    raise AssertionError(
+        f"run again for grading (on a small slice), your notebook trained a model "
+        f"with accuracy {renamed_accuracy:.4f} on {images_text}, not above {bar}: does "
+        f"your code train and save the model with model.save(MODEL_PATH)?")
+
+
+def verify(check: ModelCheck, part: str, data: dict, *, grading_run: bool = True) -> str | None:
+    """Raise ``AssertionError`` with a reason unless ``data`` from the probe passes;
+    return a note on a passing gap. ``grading_run``: the model the trains check sees was
+    saved by a grading run (the grader's always is; a notebook's own run is not)."""
     from grader.thresholds import threshold
 
     assignment, kind, spec = check.assignment, check.kind, check.spec
@@ -280,14 +359,14 @@ def verify(check: ModelCheck, part: str, data: dict) -> None:
             else "the saved model"
         raise AssertionError(f"{what} is not the network asked for: " + "; ".join(problems))
     if part == "visible" and kind in ("architecture", "trains"):
-        return
+        return None
     if data["output_shape"] != [10] or not data["distribution"]:
         raise AssertionError("the model's outputs are not a probability distribution over "
                              "the 10 classes (a softmax output layer)")
     if kind == "architecture":
         if not data["finite_weights"]:
             raise AssertionError("the saved model has weights that are NaN or infinite")
-        return
+        return None
     params = check.params(part)
     y = labels(assignment, params["images"])[:params.get("limit")]
     predicted = data["predicted"]
@@ -296,16 +375,10 @@ def verify(check: ModelCheck, part: str, data: dict) -> None:
     accuracy = sum(int(p) == int(t) for p, t in zip(predicted, y)) / len(y)
     images_text = "your validation images" if part == "visible" else "the held-out test images"
     if kind == "gap":
-        verify_gap(check, data, params, y, accuracy, images_text)
-        return
+        return verify_gap(check, data, params, y, accuracy, images_text)
     if kind == "trains":
-        bar = spec.trains_above
-        if not accuracy > bar:
-            raise AssertionError(
-                f"run again for grading (on a small slice), your notebook trained a model "
-                f"with accuracy {accuracy:.4f} on {images_text}, not above {bar}: does "
-                f"your code train and save the model with model.save(MODEL_PATH)?")
-        return
+        verify_trains(check, data, y, accuracy, images_text, grading_run)
+        return None
     bar = threshold(assignment)
     if not accuracy >= bar:
         raise AssertionError(f"accuracy {accuracy:.4f} on {images_text} "
