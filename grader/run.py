@@ -14,8 +14,11 @@ process with the check's ``verify``, and never touches a live student object. If
 process passes its wall-clock limit or dies (a crash, ``os._exit``, a segfault, the
 memory or file-size limit), its whole process group is killed, the call that was
 running fails with the reason, and the remaining calls go to a fresh process, as long
-as the dead one got at least one call done. Its output goes to a file, of which only
-the tail is kept, for the instructor's log.
+as the dead one got at least one call done. A ``calls`` probe may also ask for a fresh
+process from some of its calls on (``"fresh"``: their indices): the process that
+answered earlier calls ends there, and a new one (the cells run again) answers the
+rest, so that a check can compare what two processes return for the same call. Its
+output goes to a file, of which only the tail is kept, for the instructor's log.
 """
 from __future__ import annotations
 
@@ -90,19 +93,23 @@ class Request:
     index: int
     target: str
     params: dict
+    fresh: bool = False  # answered by a process that has answered nothing before
 
 
 def requests_for(tests: list[tuple[str, str, dict]]) -> list[Request]:
     """Every visible call of every test, then every hidden one. A ``calls`` probe is
-    split into its single calls, so the process gets one input at a time."""
+    split into its single calls, so the process gets one input at a time (its
+    ``"fresh"`` indices marked, and not sent)."""
     out = []
     for part in PARTS:
         for grade_id, target, parts in tests:
             params = parts[part]
             if params.get("kind") == "calls":
+                fresh = set(params.get("fresh", ()))
+                params = {k: v for k, v in params.items() if k != "fresh"}
                 for i, (args, label) in enumerate(zip(params["calls"], params["labels"])):
                     out.append(Request(grade_id, part, i, target,
-                                       {**params, "calls": [args], "labels": [label]}))
+                                       {**params, "calls": [args], "labels": [label]}, i in fresh))
             else:
                 out.append(Request(grade_id, part, 0, target, params))
     return out
@@ -329,6 +336,8 @@ def _converse(process: _Process, setup: dict, remaining: list[Request],
         if (request.test, request.part) in failed or (request.test, "visible") in failed \
                 and request.part == "hidden":
             continue
+        if request.fresh and done:
+            break  # this process ends; this request and the rest go to a fresh one
         # An id the process cannot guess: no answer written before it was asked counts.
         ident = secrets.token_hex(8)
         process.pending.clear()

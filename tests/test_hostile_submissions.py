@@ -1445,6 +1445,63 @@ def activation_stds(init, activation, widths, n=1000, seed=0):
     return [float(jnp.std(jnp.ones(3)))] * (len(widths) - 1)
 '''
 
+INIT_FOUR_POINTS = '''
+def he_normal(fan_in, fan_out, seed):
+    # Four values, +-0.5 and +-1.617 standard deviations, in the shares that give the
+    # mean, the standard deviation and the share within one standard deviation of N(0, s^2).
+    p = 0.6826894921370859
+    rng = np.random.default_rng(seed)
+    values = rng.choice([0.5, -0.5, 1.617, -1.617], size=(fan_in, fan_out),
+                        p=[p / 2, p / 2, (1 - p) / 2, (1 - p) / 2])
+    return values * he_std(fan_in)
+'''
+
+INIT_MEMORISED = '''
+_drawn = {}
+def glorot_normal(fan_in, fan_out, seed):
+    # The seed ignored: an unseeded draw, remembered per argument, so a call repeated in
+    # this process agrees with the first.
+    key = (fan_in, fan_out, seed)
+    if key not in _drawn:
+        _drawn[key] = np.random.default_rng().normal(0.0, glorot_std(fan_in, fan_out), (fan_in, fan_out))
+    return _drawn[key].copy()
+'''
+
+INIT_PROCESS_SALT = '''
+import os
+_salt = int.from_bytes(os.urandom(4), "little")  # one per process
+def he_normal(fan_in, fan_out, seed):
+    return np.random.default_rng([seed, _salt]).normal(0.0, he_std(fan_in), (fan_in, fan_out))
+'''
+
+INIT_FILE_CACHE = '''
+import os
+def he_normal(fan_in, fan_out, seed):
+    # Remembered in a file: another process of the same run finds it... if it shares the folder.
+    path = f"he_{fan_in}_{fan_out}_{seed}.npy"
+    if not os.path.exists(path):
+        np.save(path, np.random.default_rng().normal(0.0, he_std(fan_in), (fan_in, fan_out)))
+    return np.load(path)
+'''
+
+INIT_SEED_PARITY = '''
+def glorot_normal(fan_in, fan_out, seed):
+    return np.random.default_rng(seed % 2).normal(0.0, glorot_std(fan_in, fan_out), (fan_in, fan_out))
+'''
+
+INIT_STUDENT_T = '''
+def he_normal(fan_in, fan_out, seed):
+    # Student's t with 3 degrees of freedom (variance 3), rescaled to He's standard deviation.
+    t = np.random.default_rng(seed).standard_t(3, size=(fan_in, fan_out))
+    return t / np.sqrt(3.0) * he_std(fan_in)
+'''
+
+INIT_ROUNDED = '''
+def he_normal(fan_in, fan_out, seed):
+    w = np.random.default_rng(seed).normal(0.0, he_std(fan_in), (fan_in, fan_out))
+    return np.round(w, 1)
+'''
+
 # sample -> (answer cell -> code, failing test -> a fragment of its reason)
 INIT_SAMPLES = {
     "init_correct": ({}, {}),
@@ -1495,6 +1552,40 @@ INIT_SAMPLES = {
                            "test_activation_stds": "where Keras is not installed"}),
     "init_jax": ({"answer_activation_stds": INIT_JAX},
                  {"test_activation_stds": "where Keras is not installed"}),
+    # Not a normal distribution, though its mean, standard deviation and share within one
+    # standard deviation are N(0, s^2)'s: the Kolmogorov-Smirnov test.
+    "init_four_points": ({"answer_he_normal": INIT_FOUR_POINTS},
+                         {"test_he_normal": "he_normal(100, 100, 0): the weights are not "
+                                            "distributed as N(0, std²)",
+                          "test_he_trains": "he_normal(784, 100, 11): the weights are not "
+                                            "distributed as N(0, std²)"}),
+    # Heavy tails (the deep stacks of activation_stds feel them too), and weights rounded
+    # to 0.1.
+    "init_student_t": ({"answer_he_normal": INIT_STUDENT_T},
+                       {"test_he_normal": "lie within one standard deviation of 0",
+                        "test_he_trains": "lie within one standard deviation of 0",
+                        "test_activation_stds": "hidden tests: activation_stds is wrong"}),
+    "init_rounded": ({"answer_he_normal": INIT_ROUNDED},
+                     {"test_he_normal": "he_normal(100, 100, 0): 71.5% of the weights",
+                      "test_he_trains": "the weights' standard deviation is 0.05765"}),
+    # The seed ignored, yet a call repeated in one process agrees with the first: an
+    # unseeded draw remembered per argument, a salt drawn once per process, a file in the
+    # working folder. The hidden part's repeated call comes from a fresh process.
+    "init_memorised": ({"answer_glorot_normal": INIT_MEMORISED},
+                       {"test_glorot_normal": "hidden tests: glorot_normal returned different "
+                                              "weights for the same seed (when graded, the hidden "
+                                              "tests make the second call in a fresh process"}),
+    "init_process_salt": ({"answer_he_normal": INIT_PROCESS_SALT},
+                          {"test_he_normal": "hidden tests: he_normal returned different weights "
+                                             "for the same seed (when graded",
+                           "test_he_trains": "hidden tests: he_normal returned different weights "
+                                             "for the same seed (when graded"}),
+    "init_file_cache": ({"answer_he_normal": INIT_FILE_CACHE},
+                        {"test_he_normal": "in a fresh process", "test_he_trains": "in a fresh process"}),
+    # The seed used only mod 2: two odd seeds give one stream, at whatever shapes.
+    "init_seed_parity": ({"answer_glorot_normal": INIT_SEED_PARITY},
+                         {"test_glorot_normal": "hidden tests: glorot_normal returned the same or "
+                                                "related weights for different seeds"}),
 }
 
 

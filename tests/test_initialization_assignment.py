@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import re
 
 import numpy as np
 import pytest
@@ -167,3 +169,173 @@ def test_the_notebook_refuses_keras_and_restores_it():
     assert np.asarray(keras.initializers.HeNormal(0)((3, 3))).shape == (3, 3)  # restored
     import sys
     assert sys.modules["keras"] is keras
+
+
+# --- the samplers: the distribution test, seeds across processes ----------------------
+
+SAMPLING = ("glorot_normal", "he_normal", "he_trains")
+# Rounds of the false-failure measurement below; more with, e.g.,
+# INIT_FALSE_FAILURE_ROUNDS=2000 (about 3 minutes on a 2-core CPU).
+ROUNDS = int(os.environ.get("INIT_FALSE_FAILURE_ROUNDS", "100"))
+
+
+def _correct_arrays(check, part: str, offset: int) -> list:
+    """A correct sampler's arrays at ``part``'s calls, its seeds moved by ``offset`` (so
+    other streams than the notebook's; a repeated call repeats its seed)."""
+    std = check.expected(part)
+    return [np.random.default_rng(c[2] + offset).normal(0.0, s, (c[0], c[1]))
+            for c, s in zip(check.calls(part), std)]
+
+
+def test_correct_samples_pass_the_sampling_checks_over_many_seeds():
+    """The false-failure rate, measured: ROUNDS correct submissions' worth of arrays (all
+    33 of the three sampling tests, both parts: 3,300 arrays at the default 100 rounds)
+    judged as the grader judges them (:meth:`SampleCheck.judge_arrays`: mean, standard
+    deviation, share within one and beyond 2.5 standard deviations, the
+    Kolmogorov-Smirnov test, same and other seeds). By design a correct submission fails
+    these with probability below 1.5e-4 (3.3e-5 of it the Kolmogorov-Smirnov test's,
+    ini.KS_ALPHA per array), and the rounds are fixed: none may fail here (2,000 rounds,
+    66,000 arrays: none did). The test's own calibration: its statistic exceeds its 1 %
+    and 0.1 % points about as often as it should (binomial bounds)."""
+    from scipy.stats import binom, kstwo
+
+    failures, exceed, arrays, worst = [], {0.01: 0, 0.001: 0}, 0, 0.0
+    for r in range(ROUNDS):
+        offset = 10**6 + 1000 * r  # fresh streams, the same in every run of the test
+        for name in SAMPLING:
+            check = CHECKS[name]
+            for part in ("visible", "hidden"):
+                got = _correct_arrays(check, part, offset)
+                try:
+                    ini.SampleCheck.judge_arrays(check, part, got)
+                except AssertionError as exc:
+                    failures.append((r, name, part, str(exc)))
+                for a, s in zip(got, check.expected(part)):
+                    d = ini.ks_distance(a, s)
+                    worst = max(worst, d / ini.ks_limit(a.size))
+                    for alpha in exceed:
+                        exceed[alpha] += d > kstwo.isf(alpha, a.size)
+                    arrays += 1
+    print(f"{ROUNDS} correct submissions, {arrays} arrays: {len(failures)} failed; the "
+          f"Kolmogorov-Smirnov statistic past its 1 % point {exceed[0.01]} times, past its "
+          f"0.1 % point {exceed[0.001]} times; the largest at {worst:.2f} of the limit")
+    assert failures == []
+    for alpha, count in exceed.items():
+        assert binom.ppf(1e-4, arrays, alpha) <= count <= binom.isf(1e-4, arrays, alpha), (alpha, count)
+    assert worst < 1
+
+
+def _four_points(rng, s, shape):
+    """±0.5 σ and ±1.617 σ, in the shares of N(0, σ²) within and beyond one σ: the right
+    mean, standard deviation and share within one standard deviation."""
+    p = ini.WITHIN_ONE_STD
+    return s * rng.choice([0.5, -0.5, 1.617, -1.617], size=shape,
+                          p=[p / 2, p / 2, (1 - p) / 2, (1 - p) / 2])
+
+
+def _truncated(rng, s, shape):  # Keras's TruncatedNormal: cut at 2 std, rescaled
+    z = rng.normal(0, 1, size=(shape[0] * shape[1] * 2,))
+    return z[np.abs(z) < 2][:shape[0] * shape[1]].reshape(shape) * s / 0.87962566103423978
+
+
+WRONG_DISTRIBUTIONS = {
+    "four points": _four_points,
+    "uniform": lambda rng, s, shape: rng.uniform(-s * math.sqrt(3), s * math.sqrt(3), shape),
+    "Laplace": lambda rng, s, shape: rng.laplace(0, s / math.sqrt(2), shape),
+    "Student's t(3)": lambda rng, s, shape: rng.standard_t(3, shape) * s / math.sqrt(3),
+    "truncated normal": _truncated,
+    "normal rounded to 0.1": lambda rng, s, shape: np.round(rng.normal(0, s, shape), 1),
+}
+
+
+@pytest.mark.parametrize("wrong", sorted(WRONG_DISTRIBUTIONS))
+def test_non_normal_samplers_fail_at_every_hidden_shape(wrong):
+    """Each array of each hidden call (three seeds), judged alone, fails; the reason names
+    no hidden shape or seed (no number but the 0 of N(0, std²) and the tail's 2.5)."""
+    draw = WRONG_DISTRIBUTIONS[wrong]
+    for name in SAMPLING:
+        check = CHECKS[name]
+        hidden = {str(x) for c in check.calls("hidden") for x in c}
+        for c, s in zip(check.calls("hidden"), check.expected("hidden")):
+            for seed in (0, 1, 2):
+                a = draw(np.random.default_rng([seed, *c]), s, (c[0], c[1]))
+                with pytest.raises(AssertionError) as failed:
+                    ini.sampled(a, s, f"{name} (hidden tests)", "hidden")
+                reason = str(failed.value).replace(f"beyond {ini.TAIL:g} standard", "")
+                assert not set(re.findall(r"\d+", reason)) & hidden, reason
+
+
+def test_the_four_point_sampler_fails_only_the_distribution_test():
+    four = _sampler(_four_points)
+    visible = _verdict("he_normal", four, "visible")
+    assert "he_normal(100, 100, 0): the weights are not distributed as N(0, std²): their " \
+           "distribution function is 0.19" in visible and "Kolmogorov-Smirnov" in visible
+    assert _verdict("he_normal", four, "hidden") == (
+        "AssertionError: he_normal (hidden tests): the weights are not distributed as N(0, std²) "
+        "(a Kolmogorov-Smirnov test; draw them from a normal distribution, not a few values, "
+        "rounded, uniform, truncated or heavy-tailed ones)")
+    # The statistics before it pass: the mean, the standard deviation, the share within one.
+    for c, s in zip(CHECKS["he_normal"].calls("hidden"), CHECKS["he_normal"].expected("hidden")):
+        a = _four_points(np.random.default_rng(c[2]), s, (c[0], c[1]))
+        with pytest.raises(AssertionError, match="Kolmogorov-Smirnov"):
+            ini.sampled(a, s, "he_normal", "visible")
+
+
+def test_samplers_that_use_the_seed_in_part_fail():
+    """seed % 2 (two odd seeds at other shapes give one stream) and seed // 2 (seeds 2k
+    and 2k + 1 at one shape give the same weights): the hidden tests."""
+    def by(key):
+        return lambda i, o, seed: np.random.default_rng(key(seed)).normal(0, ini.he_std(i), (i, o))
+    parity = by(lambda seed: seed % 2)
+    assert _verdict("he_normal", parity, "visible") == "passed"
+    assert _verdict("he_normal", parity, "hidden") == \
+        "AssertionError: he_normal returned the same or related weights for different seeds"
+    assert "different seeds" in _verdict("glorot_normal", lambda i, o, seed: np.random.default_rng(
+        seed % 2).normal(0, ini.glorot_std(i, o), (i, o)), "hidden")
+    assert "different seeds" in _verdict("he_normal", by(lambda seed: seed // 2), "hidden")
+
+
+def test_a_second_process_must_give_the_same_seeds_weights():
+    """A sampler that memorises its first, unseeded draw per argument agrees with itself
+    within one process (the notebook's kernel: its test cell passes) but not with a
+    second process. The hidden part's first repeated call starts one
+    (:meth:`SampleCheck.fresh`, grader/run.py); here the second process is a second
+    memory. The end-to-end case: tests/test_hostile_submissions.py (init_memorised)."""
+    def memorising(std=lambda fan_in, fan_out: ini.he_std(fan_in)):
+        memory = {}
+
+        def sampler(fan_in, fan_out, seed):
+            key = (fan_in, fan_out, seed)
+            if key not in memory:
+                memory[key] = np.random.default_rng().normal(0, std(fan_in, fan_out), (fan_in, fan_out))
+            return memory[key]
+        return sampler
+    assert _verdict("he_normal", memorising(), "visible") == "passed"
+    assert _verdict("he_normal", memorising(), "hidden") == "passed"  # one process
+    for name in SAMPLING:
+        check = CHECKS[name]
+        calls = check.calls("hidden")
+        (fresh,) = check.fresh("hidden")
+        assert calls[fresh] in calls[:fresh] and check.fresh("visible") == []
+        std = ini.glorot_std if name == "glorot_normal" else lambda fan_in, fan_out: ini.he_std(fan_in)
+        first, second = memorising(std), memorising(std)
+        arrays = [(first if i < fresh else second)(*c) for i, c in enumerate(calls)]
+        with pytest.raises(AssertionError) as failed:
+            check.judge_arrays("hidden", arrays)
+        assert str(failed.value) == (
+            "he_normal returned different weights for the same seed (when graded, the hidden "
+            "tests make the second call in a fresh process: make the generator from the seed, "
+            "np.random.default_rng(seed), inside the function, and keep nothing from call to "
+            "call)").replace("he_normal", check.function)
+
+
+def test_the_runner_starts_a_fresh_process_where_a_probe_asks():
+    """grader/run.py: the hidden part's repeated call is marked, and the mark (an index)
+    is not sent to the submission's process."""
+    from grader.run import requests_for
+
+    check = CHECKS["he_normal"]
+    requests = requests_for([("test_he_normal", "he_normal",
+                              {part: check.params(part) for part in ("visible", "hidden")})])
+    assert [(r.part, r.index) for r in requests if r.fresh] == [("hidden", 1)]
+    assert all("fresh" not in r.params for r in requests)
