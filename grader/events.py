@@ -21,7 +21,7 @@ TEXT = {"type": "string", "maxLength": 10_000}
 # The kinds of failure the runner and the probes report (grader.runner, grader.probes,
 # grader.model_probes) and grader.run adds; a hidden part's reason is worded from them.
 KINDS = ("raised", "timeout", "timeout_process", "not_number", "missing", "quota", "died",
-         "unreadable", "failed", "submission")
+         "unreadable", "failed", "submission", "malformed")
 FAILURE = {"type": "object", "required": ["error", "kind"],
            "properties": {"error": TEXT, "kind": {"enum": list(KINDS)},
                           "type": {"type": ["string", "null"], "maxLength": 100},
@@ -41,7 +41,7 @@ EVENT = {
 _EVENT = jsonschema.Draft202012Validator(EVENT)
 _FAILURE = jsonschema.Draft202012Validator(FAILURE)
 NOT_A_RESULT = {"error": "the submission's process sent back data that is not a check's result",
-                "kind": "failed"}
+                "kind": "malformed"}
 
 
 def depth(value) -> int:

@@ -65,6 +65,8 @@ def hidden_failure(data: dict) -> str:
             "quota": "failed (your code reached the quota of what a submission may write)",
             "died": "failed (the submission's process ended during the hidden tests)",
             "unreadable": "failed (the saved model could not be loaded)",
+            "malformed": "failed (your code's process sent back something that is not a "
+                         "check's result)",
             }.get(kind, "failed")
 
 
@@ -331,7 +333,13 @@ def submissions(submitted: str | Path, assignment: str) -> list[Path]:
     (with or without the notebook in them, links included: they are refused with a
     reason), students in name order."""
     return [p / assignment for p in sorted(Path(submitted).iterdir())
-            if os.path.lexists(p / assignment) or p.is_symlink()]
+            if is_submission(p, assignment)]
+
+
+def is_submission(student_dir: Path, assignment: str) -> bool:
+    """Whether ``submitted/<student>/`` holds a submission of ``assignment`` (or is a
+    link, which is refused with a reason)."""
+    return os.path.lexists(student_dir / assignment) or student_dir.is_symlink()
 
 
 def default_source(submitted: str | Path, assignment: str) -> Path | None:

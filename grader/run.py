@@ -230,8 +230,7 @@ def _record(request: Request, result, data: dict, values: dict) -> None:
         if isinstance(got, list) and len(got) == 1:
             values.setdefault((request.test, request.part), []).append(got[0])
         else:
-            part[request.part] = {"error": "the submission's process sent back data that is "
-                                           "not a check's result", "kind": "failed"}
+            part[request.part] = dict(events.NOT_A_RESULT)
     else:
         part[request.part] = result
 
