@@ -11,7 +11,9 @@ limits. Each sample's comment says the attack and what stops it (see also
 from __future__ import annotations
 
 import contextlib
+import csv
 import hashlib
+import io
 import json
 import os
 import re
@@ -25,6 +27,8 @@ import nbformat
 import pytest
 
 from grader.assignment import get as assignment_spec
+from grader.pytest_plugin import Status
+from grader.safe_output import FORMULA_START, file_stem, student_id
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "assignments" / "source" / "schedules" / "schedules.ipynb"
@@ -440,6 +444,121 @@ if numpy.random.get_state()[1][:4].tolist() == state:
 assert not found, "left by an earlier submission: " + "; ".join(found)
 '''
 
+KEYRING = '''
+import ctypes, errno
+_libc = ctypes.CDLL(None, use_errno=True)
+ADD_KEY, KEYCTL = 248, 250  # x86_64
+USER, SESSION = -4, -3      # the user's and the session's keyring
+'''
+
+KEYRING_STORE = KEYRING + '''
+import json
+# Its own (correct) answers, stored where the kernel keeps them per user: every student
+# of a grading worker runs as the same user id. The seccomp filter refuses add_key.
+answers = "\\n\\n".join(c["source"] for c in json.load(open("schedules.ipynb"))["cells"]
+                      if c.get("metadata", {}).get("nbgrader", {}).get("solution")).encode()
+for ring in (USER, SESSION):
+    key = _libc.syscall(ADD_KEY, b"user", b"dlcourse-answers", answers, len(answers), ring)
+    print("add_key:", key if key >= 0 else errno.errorcode[ctypes.get_errno()])
+'''
+
+KEYRING_READ = KEYRING + '''
+# Stubs for answers, and the code of an earlier student read back from the keyrings.
+_libc.syscall.restype = ctypes.c_long
+for ring in (USER, SESSION):
+    key = _libc.syscall(KEYCTL, 10, ring, b"user", b"dlcourse-answers", 0)  # KEYCTL_SEARCH
+    if key < 0:
+        print("keyctl search:", errno.errorcode[ctypes.get_errno()])
+        continue
+    buffer = ctypes.create_string_buffer(1 << 16)
+    size = _libc.syscall(KEYCTL, 11, key, buffer, len(buffer))  # KEYCTL_READ
+    exec(buffer.raw[:size].decode())
+'''
+
+MEMORY_OUTSIDE = '''
+import ctypes, errno, mmap, os
+# Memory that no resource limit counts, 1 GiB of each at most: memfd files, System V
+# shared memory, a POSIX message queue, a tmpfs of its own in a new user namespace.
+# The seccomp filter refuses each (and RLIMIT_MSGQUEUE is 0); /dev/shm is in the quota.
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.shmat.restype = ctypes.c_void_p
+GIB, held, refused = 2**30, {}, {}
+def _why():
+    return errno.errorcode.get(ctypes.get_errno(), "?")
+def _fill(fd):
+    block = b"x" * 2**24
+    for _ in range(GIB // len(block)):
+        os.write(fd, block)
+try:
+    fd = os.memfd_create("hoard")
+    _fill(fd)
+    held["memfd"] = os.fstat(fd).st_size
+except OSError as exc:
+    refused["memfd_create"] = errno.errorcode[exc.errno]
+shm = _libc.shmget(0, GIB, 0o1000 | 0o600)
+if shm < 0:
+    refused["shmget"] = _why()
+else:
+    at = _libc.shmat(shm, None, 0)
+    if at not in (None, 2**64 - 1):
+        ctypes.memset(at, 1, GIB)
+        held["sysv"] = GIB
+class _MqAttr(ctypes.Structure):
+    _fields_ = [("flags", ctypes.c_long), ("maxmsg", ctypes.c_long),
+                ("msgsize", ctypes.c_long), ("curmsgs", ctypes.c_long), ("pad", ctypes.c_long * 4)]
+_rt = ctypes.CDLL("librt.so.1", use_errno=True)
+mq = _rt.mq_open(b"/hoard", os.O_CREAT | os.O_RDWR, 0o600, ctypes.byref(_MqAttr(0, 10, 2**20, 0)))
+if mq < 0:
+    refused["mq_open"] = _why()
+else:
+    held["mqueue"] = 10 * 2**20
+if _libc.unshare(0x10000000 | 0x00020000) != 0:  # CLONE_NEWUSER | CLONE_NEWNS
+    refused["unshare"] = _why()
+elif _libc.mount(b"none", b"/tmp", b"tmpfs", 0, b"size=2g") == 0:
+    _fill(os.open("/tmp/hoard", os.O_CREAT | os.O_WRONLY))
+    held["tmpfs"] = GIB
+try:  # POSIX shared memory is a file of /dev/shm, inside the quota
+    _fill(os.open("/dev/shm/hoard", os.O_CREAT | os.O_WRONLY))
+except OSError as exc:
+    refused["/dev/shm"] = errno.errorcode[exc.errno]
+finally:
+    os.unlink("/dev/shm/hoard")
+print("held:", held, "refused:", refused)
+assert not held, f"held outside the limits: {held}"
+assert set(refused) == {"memfd_create", "shmget", "mq_open", "unshare", "/dev/shm"}, refused
+'''
+
+# Replies forged with the runner's own request id (found in its frames) and written on
+# its own events descriptor: lines nested 100,000 deep, not JSON, not UTF-8, of the
+# wrong types; every one is dropped by the grader's schema (grader/events.py) before use.
+_FORGERY = '''
+import json, math, os, sys
+VISIBLE = [(0, 0.01), (1, 0.01), (3, 0.002)]
+def _runner():
+    frame = sys._getframe()
+    while frame is not None and not {"request", "emit", "events_fd"} <= set(frame.f_locals):
+        frame = frame.f_back
+    return frame.f_locals
+def _malformed(ident, fd):
+    for line in [b"[" * 100_000, b"{" * 50_000, b'{"event": "result", "id": "' + ident.encode()
+                 + b'", "data": ' + b"[" * 5000 + b"]" * 5000 + b"}", b"\\xff\\xfe not utf-8",
+                 json.dumps({"event": "result", "id": ident, "data": [1, 2]}).encode(),
+                 json.dumps({"event": "result", "id": [ident], "data": {}}).encode(),
+                 json.dumps({"event": "cell_error", "cell": ["x"], "error": {"y": 1}}).encode(),
+                 json.dumps({"event": ["ready"]}).encode(), b'{"event": "result", "id": 1e999}',
+                 json.dumps({"event": "result", "id": ident, "data": {"values": [[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]}}).encode()]:
+        os.write(fd, line + b"\\n")
+def scheduler_exp(epoch, lr):
+    runner = _runner()
+    _malformed(runner["request"]["id"], runner["events_fd"])
+    if (epoch, lr) not in VISIBLE and KIND is not None:
+        runner["emit"](event="result", id=runner["request"]["id"],
+                       data={"error": "forged", "kind": KIND, "type": ["OSError"], "own_class": "yes"})
+    return lr if epoch == 0 else lr * math.exp(-0.1)
+'''
+MALFORMED_DROPPED = "KIND = None\n" + _FORGERY
+MALFORMED_FAILURE = "KIND = ['timeout']\n" + _FORGERY
+
 SAMPLES = {
     # A function that never returns: interrupted by the per-call alarm (CALL_TIMEOUT_S).
     "loop_forever": ({"answer_scheduler_exp": "def scheduler_exp(epoch, lr):\n    while True:\n        pass"},
@@ -548,9 +667,31 @@ SAMPLES = {
     "tf_schedule": ({"answer_cosine_decay_restarts": TF_SCHEDULE},
                     {"test_cosine_decay_restarts": "where Keras is not installed"}),
     # --- the warm process (see LEAVE_BEHIND) -------------------------------------------
+    # The kernel's keyrings: one student stores its answers there, a later one in the
+    # same worker (its answers stubs) reads them back: refused by the seccomp filter.
+    "warm_0_keyring_store": ({"@setup": KEYRING_STORE}, {}),
     "warm_1_leave_behind": ({"@setup": LEAVE_BEHIND}, {}),
     "warm_2_attack": ({"@setup": ATTACK_WARM}, {}),
     "warm_3_spy": ({"@setup": SPY}, {}),
+    "warm_4_keyring_read": ({"@setup": KEYRING_READ, **dict.fromkeys(
+        ("answer_scheduler_exp", "answer_exponential_decay_fn", "answer_piecewise_constant_fn",
+         "answer_cosine_decay_restarts", "answer_one_cycle"), "pass")},
+        {"test_scheduler_exp": "defines no 'scheduler_exp'",
+         "test_exponential_decay_fn": "defines no 'exponential_decay_fn'",
+         "test_piecewise_constant_fn": "defines no 'piecewise_constant_fn'",
+         "test_cosine_decay_restarts": "defines no 'cosine_decay_restarts'",
+         "test_one_cycle_default": "defines no 'OneCycleScheduler'",
+         "test_one_cycle_options": "defines no 'OneCycleScheduler'"}),
+    # Memory outside RLIMIT_AS and the quota (memfd, System V, POSIX queues, a tmpfs of a
+    # user namespace of its own): each refused; the cell checks that it held nothing.
+    "memory_outside_limits": ({"@setup": MEMORY_OUTSIDE}, {}),
+    # Malformed replies on the runner's channel, with its real request ids: dropped by the
+    # grader's schema, so the real results count; a failure record whose kind is a list
+    # (it crashed the grader) fails only that student's test, with a plain reason.
+    "malformed_replies_dropped": ({"answer_scheduler_exp": MALFORMED_DROPPED}, {}),
+    "malformed_failure_record": ({"answer_scheduler_exp": MALFORMED_FAILURE},
+                                 {"test_scheduler_exp": "hidden tests: failed (your code's process "
+                                                        "sent back something that is not a check's result)"}),
     # NumPy is allowed: full points.
     "numpy_cosine": ({"answer_cosine_decay_restarts": "import numpy as np\n" + COSINE.format(
         body="0.01 * 0.5 * (1 + float(np.cos(np.pi * (step - start) / period)))")}, {}),
@@ -748,6 +889,7 @@ def write_class(submitted: Path, paths: dict[str, str], ctx: dict) -> None:
         if _meta(cell).get("grade_id") == "setup":
             cell.source = "keras = None  # the locked set-up cell, edited"
     nbformat.write(edited, str(folder("edited_tests") / "schedules.ipynb"))
+    write_names(submitted)
 
 
 def tree_digest(folder: Path) -> str:
@@ -755,7 +897,7 @@ def tree_digest(folder: Path) -> str:
     h = hashlib.sha256()
     for path in sorted([folder, *folder.rglob("*")]):
         st = path.lstat()
-        h.update(str(path).encode() + str(st.st_mode).encode())
+        h.update(os.fsencode(path) + str(st.st_mode).encode())
         if path.is_symlink():
             h.update(os.readlink(path).encode())
         elif path.is_file():
@@ -801,6 +943,7 @@ def batch(tmp_path_factory):
     assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-5000:]
     book = json.loads((out / "gradebook.json").read_text())
     return {"book": book, "seconds": seconds, "submitted": submitted, "out": out,
+            "stdout": proc.stdout, "returncode": proc.returncode,
             "before": before, "protected": protected, "tmpdir": tmpdir, "free": free,
             "free_after": os.statvfs(course).f_bavail * os.statvfs(course).f_frsize}
 
@@ -811,7 +954,7 @@ def config_data_dir() -> str:
 
 
 def students() -> int:
-    return 2 + len(SAMPLES) + len(FOLDERS) + len(TAMPERED)
+    return 2 + len(SAMPLES) + len(FOLDERS) + len(TAMPERED) + len(NAMES)
 
 
 def test_the_corpus_is_large_enough():
@@ -823,12 +966,13 @@ def test_correct_submissions_keep_full_points(batch):
     assert len(book["students"]) == students()
     for student in ("aa_correct", "zz_correct", "fork_bomb", "kill_everyone", "write_outside",
                     "escape_attempts", "forge_cell_error", "numpy_cosine", "tmp_hog_in_cell",
-                    *WARM):
+                    "memory_outside_limits", "malformed_replies_dropped",
+                    *(s for s in WARM if not SAMPLES[s][1])):
         record = book["students"][student]
         assert record["total"] == FULL, (student, record["tests"])
     # The bomb was refused by the process limit, the escapes by the sandbox (their cells
     # check that).
-    for student in ("fork_bomb", "escape_attempts", *WARM):
+    for student in ("fork_bomb", "escape_attempts", "memory_outside_limits", *WARM):
         assert book["students"][student]["cell_errors"] == [], student
 
 
@@ -926,6 +1070,84 @@ def test_the_cells_errors_are_reported(batch):
     assert batch["book"]["students"]["forge_cell_error"]["cell_errors"] == []
 
 
+# --- student folders whose names are hostile to what the grader writes --------------
+# Folder name -> (points, a fragment of every failing test's reason, or None). Each
+# holds a correct notebook. What stops each: grader/safe_output.py (a student is known
+# by a printable id; files named after students get safe, unique, short names; CSV
+# cells never start a formula) and grader/pytest_plugin.py (pytest collects submitted/
+# itself, so no name is an argument; node ids and reports hold the id).
+FORGED = "someone: 0\u22158 (1.0 s)"  # a summary line (a folder name cannot hold "/")
+NAMES = {
+    "L" * 250: (FULL, None),  # its files, with their suffixes, past 255 bytes
+    os.fsdecode(b"not_utf8_\xff\xfe"): (FULL, None),  # not UTF-8: no CSV, no xdist
+    "x\n" + FORGED: (FULL, None),  # a forged line in the grader's terminal summary
+    "\x1b[2J\x1b[Hclear": (FULL, None),  # a terminal escape (clears the screen)
+    "=cmd|' -C calc'!A0": (FULL, None),  # a spreadsheet formula (OWASP's example)
+    "+1": (FULL, None),
+    "-rf": (FULL, None),  # read as an option by a command given the name
+    "--help": (FULL, None),
+    "@SUM(A1)": (FULL, None),
+    "\tTAB": (FULL, None),
+    "\rCR": (FULL, None),
+    "<script>alert(1)": (FULL, None),
+    "\u0430a_correct": (FULL, None),  # a Cyrillic "a": looks like aa_correct
+    "a\u200ba_correct": (FULL, None),  # a zero-width space
+    ".hidden": (FULL, None),  # pytest's norecursedirs would skip these two
+    "build": (FULL, None),
+    # A conftest.py beside the submission and in it: never imported by the grader's own
+    # pytest (it would run outside every sandbox), so it leaves no trace.
+    "with_conftest": (FULL, None),
+}
+CONFTEST = 'open("/tmp/hostile-was-here", "w").write("a conftest.py ran in the grader")\n'
+
+
+def write_names(submitted: Path) -> None:
+    for name in NAMES:
+        folder = submitted / name / ASSIGNMENT
+        folder.mkdir(parents=True)
+        nbformat.write(released({}), str(folder / NB))
+    for where in (submitted / "with_conftest", submitted / "with_conftest" / ASSIGNMENT):
+        (where / "conftest.py").write_text(CONFTEST)
+
+
+@pytest.mark.parametrize("name", sorted(NAMES))
+def test_a_folder_name_is_graded_as_any_other(batch, name):
+    points, fragment = NAMES[name]
+    record = batch["book"]["students"][student_id(name)]
+    assert record["total"] == points, record["tests"]
+    if fragment:
+        assert all(fragment in t["reason"] for t in record["tests"] if not t["passed"])
+    feedback = batch["out"] / "feedback" / f"{file_stem(student_id(name))}.txt"
+    assert f"{points:g} / {FULL:g} points" in feedback.read_text()
+
+
+def test_no_folder_name_forges_a_line_of_the_terminal(batch):
+    stdout = batch["stdout"]
+    assert f"{student_id('x' + chr(10) + FORGED)}: {FULL:g}/{FULL:g} (" in stdout
+    assert not re.search(rf"^{FORGED.split(':')[0]}", stdout, re.MULTILINE), stdout[-3000:]
+    assert "\x1b" not in stdout and "\r" not in stdout
+
+
+def _cells(text: str) -> list[str]:
+    return [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+
+
+def test_no_cell_of_the_gradebook_or_the_canvas_export_starts_a_formula(batch):
+    canvas = subprocess.run([sys.executable, "-m", "grader", "export", "canvas", str(batch["out"])],
+                            capture_output=True, text=True, timeout=300)
+    assert canvas.returncode == 0, canvas.stderr
+    gradebook = (batch["out"] / "gradebook.csv").read_text(encoding="utf-8")
+    for text in (gradebook, canvas.stdout):
+        cells = _cells(text)
+        assert "'=cmd|' -C calc'!A0" in cells and "'-rf" in cells
+        assert not [cell for cell in cells if cell.startswith(FORMULA_START)]
+
+
+def test_the_batch_exits_as_graded(batch):
+    """Failing tests are lost points: the status says every submission was graded."""
+    assert batch["returncode"] == Status.GRADED
+
+
 def _small_class(folder: Path, n: int) -> Path:
     submitted = folder / "submitted"
     for i in range(n):
@@ -1015,8 +1237,12 @@ def test_a_warm_process_keeps_nothing_of_one_submission_for_the_next(batch, tmp_
     book = json.loads((out / "gradebook.json").read_text())["students"]
     assert sorted(book) == WARM
     for student in WARM:
-        assert book[student]["total"] == FULL, (student, book[student]["tests"])
+        earned = FULL - sum(POINTS[t] for t in SAMPLES[student][1])
+        assert book[student]["total"] == earned, (student, book[student]["tests"])
         assert book[student]["cell_errors"] == [], (student, book[student]["cell_errors"])
+    # Nothing of theirs in the grader's own keyrings either (what /proc/keys lists is
+    # every key this process may see).
+    assert "dlcourse-answers" not in Path("/proc/keys").read_text()
     unconfined = tmp_path / "unconfined"
     proc = grade(batch["submitted"], unconfined, "-n", "0", "-k", "warm_3_spy",
                  options=("--sandbox", "none"))
