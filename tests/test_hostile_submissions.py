@@ -455,11 +455,13 @@ KEYRING_STORE = KEYRING + '''
 import json
 # Its own (correct) answers, stored where the kernel keeps them per user: every student
 # of a grading worker runs as the same user id. The seccomp filter refuses add_key.
-answers = "\\n\\n".join(c["source"] for c in json.load(open("schedules.ipynb"))["cells"]
+answers = "\\n\\n".join("".join(c["source"]) for c in json.load(open("schedules.ipynb"))["cells"]
                       if c.get("metadata", {}).get("nbgrader", {}).get("solution")).encode()
 for ring in (USER, SESSION):
     key = _libc.syscall(ADD_KEY, b"user", b"dlcourse-answers", answers, len(answers), ring)
     print("add_key:", key if key >= 0 else errno.errorcode[ctypes.get_errno()])
+    if key >= 0:  # readable by every process of the user id (KEYCTL_SETPERM)
+        _libc.syscall(KEYCTL, 5, key, 0x3F3F3F3F)
 '''
 
 KEYRING_READ = KEYRING + '''
@@ -472,7 +474,9 @@ for ring in (USER, SESSION):
         continue
     buffer = ctypes.create_string_buffer(1 << 16)
     size = _libc.syscall(KEYCTL, 11, key, buffer, len(buffer))  # KEYCTL_READ
-    exec(buffer.raw[:size].decode())
+    if size > 0:
+        exec(buffer.raw[:size].decode())
+        break
 '''
 
 MEMORY_OUTSIDE = '''
@@ -554,7 +558,7 @@ def scheduler_exp(epoch, lr):
     if (epoch, lr) not in VISIBLE and KIND is not None:
         runner["emit"](event="result", id=runner["request"]["id"],
                        data={"error": "forged", "kind": KIND, "type": ["OSError"], "own_class": "yes"})
-    return lr if epoch == 0 else lr * math.exp(-0.1)
+    return lr if epoch == 0 else lr * math.exp(-1)
 '''
 MALFORMED_DROPPED = "KIND = None\n" + _FORGERY
 MALFORMED_FAILURE = "KIND = ['timeout']\n" + _FORGERY
@@ -1249,6 +1253,35 @@ def test_a_warm_process_keeps_nothing_of_one_submission_for_the_next(batch, tmp_
     assert proc.returncode == 0, proc.stdout[-3000:]
     spy = json.loads((unconfined / "gradebook.json").read_text())["students"]["warm_3_spy"]
     assert any("left by an earlier submission" in e["error"] for e in spy["cell_errors"]), spy
+    # Unconfined (and in a session keyring of its own), the keyring's reader does get the
+    # earlier student's answers: the attack is real, the filter is what stops it.
+    keyrings = tmp_path / "keyrings"
+    proc = subprocess.run([sys.executable, "-c", OWN_KEYRING.format(argv=[
+        "-m", "grader", "grade", str(batch["submitted"]), "--assignment", ASSIGNMENT, "--out",
+        str(keyrings), "--source", str(SOURCE), "--sandbox", "none", "--", "-n", "0",
+        "-k", "keyring"])], capture_output=True, text=True, timeout=1200)
+    try:
+        assert proc.returncode == 0, proc.stdout[-3000:]
+        book = json.loads((keyrings / "gradebook.json").read_text())["students"]
+        assert book["warm_4_keyring_read"]["total"] == FULL, book["warm_4_keyring_read"]
+    finally:
+        _forget_keys("dlcourse-answers")
+
+
+# A grader run in a session keyring of its own (KEYCTL_JOIN_SESSION_KEYRING).
+OWN_KEYRING = ("import ctypes, os, sys; ctypes.CDLL(None).syscall(250, 1, None); "
+               "os.execv(sys.executable, [sys.executable] + {argv!r})")
+
+
+def _forget_keys(description: str) -> None:
+    """Unlink and revoke the keys of ``description`` that this process may see."""
+    import ctypes
+    libc = ctypes.CDLL(None)
+    for line in Path("/proc/keys").read_text().splitlines():
+        if f" {description}: " in line:
+            key = int(line.split()[0], 16)
+            libc.syscall(250, 9, key, -4)  # KEYCTL_UNLINK from the user keyring
+            libc.syscall(250, 3, key)  # KEYCTL_REVOKE
 
 
 def _warm_processes() -> list[int]:
