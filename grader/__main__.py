@@ -11,17 +11,29 @@ The grades go on from an output folder: ``--nbgrader-db URL`` (by default the co
 directory's ``gradebook.db``, when there is one) writes them into nbgrader's gradebook;
 ``python -m grader export {nbgrader,canvas,gradescope} OUT`` writes them for nbgrader,
 Canvas or Gradescope; ``python -m grader report OUT`` draws the class report; and
-``python -m grader similarity SUBMITTED --assignment NAME`` lists near-identical answers."""
+``python -m grader similarity SUBMITTED --assignment NAME`` lists near-identical answers.
+
+Exit status of ``grade`` (:class:`grader.pytest_plugin.Status`); a student's failing
+tests are lost points, not a failure of the command:
+
+  0    every submission (selected by -k, --shard) is in the gradebook, whatever its points
+  2    cannot grade: no submission, a wrong option, the grader's data missing, or
+       nbgrader's gradebook refused the grades (they are in the output folder)
+  3    stopped: the sandbox cannot run (every submission would fail alike)
+  4    the grader itself failed (on some submissions, or inside): what it graded is in
+       the gradebook, the rest are named as NOT GRADED; run the command again
+  130  interrupted (Ctrl-C, SIGTERM): what it graded is kept; run again to resume"""
 from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 from pathlib import Path
 
 import pytest
 
 from grader.grade import default_source, submissions
-from grader.pytest_plugin import add_cli_options, plugin_args
+from grader.pytest_plugin import Outcome, Status, add_cli_options, plugin_args
 
 PYTEST_INI = Path(__file__).with_name("pytest.ini")
 
@@ -100,15 +112,32 @@ def main(argv: list[str] | None = None) -> int:
                "-p", "grader.pytest_plugin",
                *plugin_args(argparse.Namespace(**{**vars(args), "source": source})),
                *pytest_args]
-    status = pytest.main(options + [str(f) for f in folders])
-    # Failing tests are students' lost points, not the grader's failure.
-    if status not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+    # pytest collects submitted/ itself: no student's folder name is ever an argument
+    # (pytest-xdist sends arguments as UTF-8; a name can be any bytes).
+    status = _grade(options + [str(Path(args.submitted).resolve())])
+    if status not in (Status.GRADED, Status.GRADER_FAILED):
         return int(status)
     print(f"{len(folders)} submission(s) found; gradebook in {args.gradebook_out}")
+    if status == Status.GRADER_FAILED:
+        print("the grader failed: what it graded is in the gradebook, the rest is named "
+              "above as NOT GRADED (or as an INTERNALERROR); run the command again",
+              file=sys.stderr)
+    written = 0
     if args.nbgrader_db != "none":
         from grader.nbgrader_db import default_url
-        return _to_nbgrader(args.gradebook_out, args.nbgrader_db or default_url(args.submitted))
-    return 0
+        written = _to_nbgrader(args.gradebook_out, args.nbgrader_db or default_url(args.submitted))
+    return int(status) or written
+
+
+def _grade(pytest_args: list[str]) -> Status:
+    """Run pytest with the grader's plugin: the run's :class:`Status`, also when the
+    grader's own code raises out of pytest."""
+    outcome = Outcome()
+    try:
+        return outcome.status(pytest.main(pytest_args, plugins=[outcome]))
+    except Exception:  # noqa: BLE001 - the grader's own failure, told by its status
+        traceback.print_exc()
+        return Status.GRADER_FAILED
 
 
 def _to_nbgrader(out, db_url: str | None) -> int:
@@ -116,6 +145,8 @@ def _to_nbgrader(out, db_url: str | None) -> int:
         return 0
     from grader import gradebook, nbgrader_db
     assignment, _ = gradebook.read(out)
+    if assignment is None:  # nothing graded
+        return 0
     try:
         print(nbgrader_db.write(out, db_url, assignment).summary(db_url))
     except nbgrader_db.NbgraderDbError as exc:

@@ -2,16 +2,18 @@
 gradebook column (CSV) and Gradescope's ``results.json`` for one submission.
 
 Both read only ``gradebook.json`` (:func:`grader.gradebook.read`), whose reasons are
-already worded for the student (hidden tests' without their inputs).
+already worded for the student (hidden tests' without their inputs). The CSV is written
+by :func:`grader.safe_output.csv_text`, so no cell (a student id, a roster's name) is
+read as a formula by a spreadsheet.
 """
 from __future__ import annotations
 
 import csv
-import io
 from pathlib import Path
 
 from grader import assignment as assignments
 from grader import gradebook
+from grader.safe_output import csv_text
 
 # The columns Canvas's gradebook import reads to find a student, in its own order
 # (Canvas's gradebook export starts with the same ones).
@@ -49,10 +51,7 @@ def canvas_csv(out: str | Path, roster: str | Path | None = None, match: str = "
         if rows and match not in rows[0]:
             raise ExportError(f"the roster has no column {match!r} (it has: {', '.join(rows[0])})")
         people = {row[match].strip(): row for row in rows if row.get(match, "").strip()}
-    text = io.StringIO()
-    writer = csv.writer(text)
-    writer.writerow([*CANVAS_IDS, column])
-    writer.writerow(["Points Possible", "", "", "", "", f"{spec.max_points:g}"])
+    rows = [[*CANVAS_IDS, column], ["Points Possible", "", "", "", "", _number(spec.max_points)]]
     left_out = []
     for student in sorted(book):
         total = sum(r.points for r in book[student]["results"])
@@ -63,8 +62,13 @@ def canvas_csv(out: str | Path, roster: str | Path | None = None, match: str = "
         else:
             left_out.append(student)
             continue
-        writer.writerow([*ids, f"{total:g}"])
-    return text.getvalue(), left_out
+        rows.append([*ids, _number(total)])
+    return csv_text(rows), left_out
+
+
+def _number(points: float) -> int | float:
+    """Points as the CSV shows them: ``2``, not ``2.0``; a number, never text."""
+    return int(points) if float(points).is_integer() else float(points)
 
 
 def gradescope_results(out: str | Path, student: str) -> dict:

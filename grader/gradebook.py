@@ -5,6 +5,10 @@ feedback file per student, ``feedback/<student>.txt``, and the instructor's log,
 out). Reasons of hidden tests never show their inputs, nor any text of the student's
 code (the checks and :func:`grader.grade.hidden_failure` word them so).
 
+Students are known by their :func:`grader.safe_output.student_id`; their files are
+named by :func:`grader.safe_output.file_stem` (safe, unique and short whatever the
+folder's name), and every CSV cell goes through :func:`grader.safe_output.csv_text`.
+
 Several graders may write into one output folder at once (shards of a class on one
 machine, or a second run started by mistake): each write takes a lock on the folder,
 reads the gradebook as it is on disk, puts its own new records in and writes it back
@@ -13,22 +17,24 @@ atomically, so every student graded by any of them is in it exactly once.
 from __future__ import annotations
 
 import contextlib
-import csv
 import fcntl
-import io
 import json
 import os
 import tempfile
 from pathlib import Path
+
+from grader.safe_output import csv_text, file_stem
 
 FIELDS = ["student", "test", "points", "max_points", "passed", "reason"]
 LOCK = ".gradebook.lock"
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that a reader (or a crash) never sees half a file."""
+    """Write ``text`` to ``path`` so that a reader (or a crash) never sees half a file.
+    Always UTF-8: a lone surrogate (a byte that was not UTF-8, in a process's output or
+    an exception message) is written as its escape, not a reason to fail."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", newline="") as f:
+    with os.fdopen(fd, "w", newline="", encoding="utf-8", errors="backslashreplace") as f:
         f.write(text)
     os.replace(tmp, path)
 
@@ -66,9 +72,14 @@ def read(out: str | Path, assignment: str | None = None) -> tuple[str | None, di
         for student, r in book["students"].items()}
 
 
+def student_file(out: str | Path, folder: str, student: str, suffix: str = ".txt") -> Path:
+    """``out/<folder>/<stem><suffix>``: a file named after ``student`` (feedback, log)."""
+    return Path(out) / folder / f"{file_stem(student)}{suffix}"
+
+
 def _log(out: Path, student: str) -> dict:
-    path = out / "log" / f"{student}.txt"
-    return {"log": path.read_text()} if path.is_file() else {}
+    path = student_file(out, "log", student)
+    return {"log": path.read_text(encoding="utf-8")} if path.is_file() else {}
 
 
 def write(graded: list[dict], out: str | Path, assignment: str) -> Path:
@@ -78,30 +89,27 @@ def write(graded: list[dict], out: str | Path, assignment: str) -> Path:
         _, book = read(out, assignment)
         for submission in graded:
             book[submission["student"]] = submission
-            _atomic_write(_own_folder(out, "feedback") / f"{submission['student']}.txt",
+            _atomic_write(_own_folder(out, "feedback", submission["student"]),
                           feedback(submission, assignment))
             if submission.get("log"):
-                _atomic_write(_own_folder(out, "log") / f"{submission['student']}.txt",
-                              submission["log"])
+                _atomic_write(_own_folder(out, "log", submission["student"]), submission["log"])
         _write_tables([book[s] for s in sorted(book)], out, assignment)
     return out
 
 
-def _own_folder(out: Path, name: str) -> Path:
-    folder = out / name
-    folder.mkdir(exist_ok=True)
-    return folder
+def _own_folder(out: Path, name: str, student: str) -> Path:
+    """The student's file in ``out/<name>/``, the folder made if need be."""
+    path = student_file(out, name, student)
+    path.parent.mkdir(exist_ok=True)
+    return path
 
 
 def _write_tables(graded: list[dict], out: Path, assignment: str) -> None:
-    table = io.StringIO()
-    writer = csv.DictWriter(table, FIELDS)
-    writer.writeheader()
+    rows = [FIELDS]
     book = {"assignment": assignment, "students": {}}
     for submission in graded:
         results = submission["results"]
-        for result in results:
-            writer.writerow(result.as_dict())
+        rows += [[getattr(r, name) for name in FIELDS] for r in results]
         book["students"][submission["student"]] = {
             "total": sum(r.points for r in results),
             "max_points": sum(r.max_points for r in results),
@@ -111,7 +119,7 @@ def _write_tables(graded: list[dict], out: Path, assignment: str) -> None:
             "cell_errors": submission["cell_errors"],
             "notes": submission.get("notes", []),
         }
-    _atomic_write(out / "gradebook.csv", table.getvalue())
+    _atomic_write(out / "gradebook.csv", csv_text(rows))
     _atomic_write(out / "gradebook.json", json.dumps(book, indent=1))
 
 

@@ -8,9 +8,15 @@ feedback words them). A manual score, extra credit or manual comment entered in 
 formgrader wins over both in nbgrader's own ``score`` and ``comment`` and is never
 touched. A student or submission missing from the database is added; a value that has
 not changed is not written again.
+
+nbgrader's feedback renders a comment as Markdown with raw HTML left live, and a
+reason may quote a student's exception message (``<script>``, a ``javascript:`` link):
+the grader's comment holds its lines in a fenced code block (:func:`literal`), which
+Markdown shows as text, escaped.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,12 +79,22 @@ def answer_cells(spec) -> dict[str, str]:
     return found
 
 
+def literal(text: str) -> str:
+    """``text`` as a Markdown fenced code block: shown as it is, every ``<`` escaped,
+    no link, image or HTML made of it (the fence is longer than any run of backticks in
+    the text, so no line of it closes the block; no info string, so no highlighter or
+    Mermaid diagram reads it)."""
+    runs = [len(run) for run in re.findall(r"`+", text)]
+    fence = "`" * max(3, 1 + max(runs, default=0))
+    return f"{fence}\n{text}\n{fence}"
+
+
 def _comment(results) -> str:
     lines = []
     for r in results:
         line = f"{r.test}: {r.points:g} of {r.max_points:g} point(s)"
         lines.append(line + (f" - {r.reason}" if r.reason else ""))
-    return "Grader (trusted):\n" + "\n".join(lines)
+    return "Grader (trusted):\n\n" + literal("\n".join(lines))
 
 
 def write(out: str | Path, db_url: str, assignment: str) -> Changes:

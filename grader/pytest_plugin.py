@@ -9,21 +9,31 @@ check's own assertion message as the failure reason. The gradebook is rewritten
 is never lost. A rerun resumes: submissions already in the gradebook, unchanged since
 (same digest of their files), are not graded again (``--regrade`` grades them anyway).
 pytest's own options work: ``-k alice``, ``-x``, ``-n 4`` with pytest-xdist.
+
+Any folder name is graded: pytest collects ``submitted/`` itself (a name is never a
+command-line argument), each student's folder is a :class:`StudentFolder` known by its
+:func:`grader.safe_output.student_id` (node ids, reports and the terminal hold that),
+and a student's ``conftest.py`` is never imported (``--noconftest``, grader/pytest.ini).
+What the grader itself fails on is named, never a student's zero, and :class:`Outcome`
+gives ``python -m grader grade`` its exit status (:class:`Status`).
 """
 from __future__ import annotations
 
 import dataclasses
+import enum
 import os
 import re
 import traceback
 from pathlib import Path
 
 import pytest
+from _pytest.nodeid import NodeId  # an id given as a str is parsed ("a::b[1]" splits)
 
 from grader import assignment as assignments
 from grader import config as grader_config
 from grader import gradebook, workspace
-from grader.grade import TestResult, required_files, judge, run_checks
+from grader.grade import TestResult, is_submission, required_files, judge, run_checks
+from grader.safe_output import student_id, transportable
 from grader.sandbox import KINDS, STARTS, SandboxError, sandbox_of
 from grader.snapshot import SnapshotError, take
 
@@ -158,29 +168,51 @@ def digest(folder: Path, assignment: str, limits: grader_config.Limits) -> str:
         return f"refused: {exc}"
 
 
-def pytest_collect_file(file_path: Path, parent):
-    assignment = parent.config.getoption("assignment")
-    if assignment and file_path.name == assignments.get(assignment).notebook:
-        return Submission.from_parent(parent, path=file_path)
-    return None
+def _student_folder(path: Path, config) -> bool:
+    """Whether ``path`` is ``submitted/<student>`` while grading (compared without
+    resolving links: a student's folder that is a link is still the student's, and is
+    refused, with a reason, when graded)."""
+    return bool(config.getoption("assignment")) and \
+        Path(os.path.abspath(path)).parent == Path(os.path.abspath(config.rootpath))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_ignore_collect(collection_path: Path, config):
+    """No student's folder is left out for its name (pytest's ``norecursedirs`` would
+    skip ``.alice``, ``build`` or ``venv``, and a folder holding ``pyvenv.cfg``)."""
+    return False if _student_folder(collection_path, config) else None
 
 
 def pytest_collect_directory(path: Path, parent):
-    """``submitted/<student>/<assignment>/`` is one submission, even with no notebook in
-    it (it then fails every test with that reason)."""
-    assignment = parent.config.getoption("assignment")
-    # Compared without resolving links: a submission folder that is a link is still the
-    # student's submission (and is refused, with a reason, when graded).
-    if assignment and path.name == assignment and \
-            Path(os.path.abspath(path)).parent.parent == Path(os.path.abspath(parent.config.rootpath)):
-        return SubmissionFolder.from_parent(parent, path=path)
+    if _student_folder(path, parent.config):
+        name = student_id(path.name)
+        return StudentFolder.from_parent(parent, path=path, name=name, nodeid=NodeId(path=name))
     return None
+
+
+class StudentFolder(pytest.Directory):
+    """``submitted/<student>/``, named by its student id; of what it holds only the
+    submission, ``<assignment>/``, is collected (a link included), even with no notebook
+    in it (it then fails every test with that reason)."""
+
+    def collect(self):
+        assignment = self.config.getoption("assignment")
+        if is_submission(self.path, assignment):
+            yield SubmissionFolder.from_parent(self, path=self.path / assignment,
+                                               nodeid=_child_id(self, assignment))
+
+
+def _child_id(parent, name: str) -> NodeId:
+    """A folder's or file's node id under ``parent``: the student id, never the name on
+    disk (pytest-xdist sends ids as UTF-8; a terminal shows them)."""
+    return NodeId(path=f"{parent.nodeid}/{name}")
 
 
 class SubmissionFolder(pytest.Directory):
     def collect(self):
         notebook = assignments.get(self.config.getoption("assignment")).notebook
-        yield Submission.from_parent(self, path=self.path / notebook)
+        yield Submission.from_parent(self, path=self.path / notebook,
+                                     nodeid=_child_id(self, notebook))
 
 
 def limits_from(config) -> grader_config.Limits:
@@ -198,14 +230,17 @@ class Submission(pytest.File):
 
     @property
     def student(self) -> str:
-        return self.path.parent.parent.name
+        return student_id(self.path.parent.parent.name)
 
     @property
     def assignment(self) -> str:
         return self.config.getoption("assignment")
 
     def collect(self):
-        self.digest = digest(self.path.parent, self.assignment, limits_from(self.config))
+        try:
+            self.digest = digest(self.path.parent, self.assignment, limits_from(self.config))
+        except Exception as exc:  # noqa: BLE001 - graded all the same; set-up says why
+            self.digest = f"unreadable: {type(exc).__name__}"
         for grade_id, points in assignments.get(self.assignment).points.items():
             yield GradedTest.from_parent(self, name=grade_id, points=points)
 
@@ -261,7 +296,22 @@ class GradedTest(pytest.Item):
         return "grader error (the instructor's log has the details)"
 
     def reportinfo(self):
-        return self.path, None, f"{self.parent.student}::{self.name}"
+        # The node's own id, not the path on disk: pytest shows it and xdist sends it.
+        return Path(self.config.rootpath, self.parent.nodeid), None, \
+            f"{self.parent.student}::{self.name}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A grading report carries only text UTF-8 can hold (pytest-xdist sends reports to
+    the controller as UTF-8): a lone surrogate that a student's exception message or
+    output brought in is written as its escape, not a worker's crash."""
+    report = yield
+    if isinstance(item, GradedTest):
+        report.user_properties = transportable(report.user_properties)
+        if isinstance(report.longrepr, str):
+            report.longrepr = transportable(report.longrepr)
+    return report
 
 
 def instructor_log(run: dict) -> str:
@@ -285,7 +335,8 @@ class Gradebook:
         self.writer = writer and bool(self.out)
         self.tests = assignments.get(self.assignment).tests
         self.graded: dict[str, dict] = {}
-        self.failed: dict[str, str] = {}  # student -> the grader's own error
+        self.written: set[str] = set()  # the students whose record is on disk
+        self.failed: dict[str, str] = {}  # student (or node id) -> the grader's own error
         self.previous = {} if config.getoption("regrade") or not self.out else \
             gradebook.read(self.out, self.assignment)[1]
 
@@ -333,22 +384,38 @@ class Gradebook:
             self.write([props["student"]])
 
     def write(self, students: list[str]):
-        """Put the complete records of ``students`` into the gradebook on disk."""
-        graded = [{**e, "results": [e["results"][g] for g in self.tests]}
-                  for s, e in sorted(self.graded.items())
-                  if s in students and set(e["results"]) == set(self.tests)]
-        if graded:
-            gradebook.write(graded, self.out, self.assignment)
+        """Put the complete records of ``students`` into the gradebook on disk, one at a
+        time: one the grader cannot write is named as not graded, and the others (and
+        the rest of the batch) go on."""
+        for student in sorted(students):
+            entry = self.graded.get(student)
+            if entry is None or set(entry["results"]) != set(self.tests):
+                continue
+            try:
+                gradebook.write([{**entry, "results": [entry["results"][g] for g in self.tests]}],
+                                self.out, self.assignment)
+            except Exception:  # noqa: BLE001 - the grader's own failure, never a zero
+                self.failed[student] = traceback.format_exc()
+                del self.graded[student]
+            else:
+                self.written.add(student)
+
+    def pytest_collectreport(self, report):
+        """A folder the grader could not collect is its own failure: named, and the
+        batch goes on (``--continue-on-collection-errors``, grader/pytest.ini)."""
+        if report.failed:
+            self.failed[report.nodeid] = report.longreprtext
 
     def pytest_sessionfinish(self, session):
         if self.writer:
-            self.write(list(self.graded))
+            self.write([s for s in self.graded if s not in self.written])
             for student, error in sorted(self.failed.items()):
-                log = Path(self.out, "log")
-                log.mkdir(parents=True, exist_ok=True)
-                (log / f"{student}.grader-error.txt").write_text(error)
+                path = Path(self.out, error_log(student))
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(error, encoding="utf-8", errors="backslashreplace")
 
     def pytest_terminal_summary(self, terminalreporter):
+        # Every name here is a student id (or node id): printable, one line each.
         for student, entry in sorted(self.graded.items()):
             results = entry["results"].values()
             terminalreporter.write_line(
@@ -356,5 +423,61 @@ class Gradebook:
                 f"{sum(r.max_points for r in results):g} ({entry['seconds']:.1f} s)")
         for student in sorted(self.failed):
             terminalreporter.write_line(
-                f"{student}: NOT GRADED, the grader failed (log/{student}.grader-error.txt); "
+                f"{student}: NOT GRADED, the grader failed ({error_log(student)}); "
                 "run the command again to grade it")
+
+
+def error_log(student: str) -> Path:
+    """Where, in the output folder, the grader's own error on ``student`` is written."""
+    return gradebook.student_file("", "log", student, ".grader-error.txt")
+
+
+class Status(enum.IntEnum):
+    """The exit status of ``python -m grader grade`` (README, "Exit status")."""
+
+    GRADED = 0  # every submission selected is in the gradebook, whatever its points
+    CANNOT_GRADE = 2  # nothing graded: no submission, a wrong option, missing data
+    SANDBOX = 3  # stopped: the sandbox cannot run (every submission would fail alike)
+    GRADER_FAILED = 4  # the grader itself failed; what it graded is in the gradebook
+    INTERRUPTED = 130  # Ctrl-C or SIGTERM; what it graded is in the gradebook
+
+
+class Outcome:
+    """What became of a grading run, for its :class:`Status`: ``python -m grader grade``
+    passes it to pytest (``pytest.main(..., plugins=[outcome])``). pytest's own status
+    cannot tell: its 1 (tests failed) is students' lost points; its 3 is both an
+    INTERNALERROR and the sandbox's stop; its 2 both Ctrl-C and a stop before grading."""
+
+    def __init__(self):
+        self.internal_error = False
+        self.interrupted = False
+        self.not_graded: list[str] = []
+
+    def pytest_internalerror(self):
+        self.internal_error = True
+
+    def pytest_keyboard_interrupt(self, excinfo):
+        # pytest.exit() comes here too; only Ctrl-C and SIGTERM are interruptions.
+        self.interrupted = isinstance(excinfo.value, KeyboardInterrupt)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session):
+        book = session.config.stash.get(GRADEBOOK, None)
+        self.not_graded = sorted(book.failed) if book is not None else []
+
+    def status(self, exitstatus: int) -> Status:
+        """The run's status, from pytest's ``exitstatus`` and what this run saw."""
+        if self.interrupted:
+            return Status.INTERRUPTED
+        if self.internal_error:
+            return Status.GRADER_FAILED
+        if exitstatus == pytest.ExitCode.USAGE_ERROR:
+            return Status.CANNOT_GRADE
+        if exitstatus in (Status.CANNOT_GRADE, Status.SANDBOX):  # the plugin's pytest.exit
+            return Status(exitstatus)
+        if self.not_graded:
+            return Status.GRADER_FAILED
+        if exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED,
+                          pytest.ExitCode.NO_TESTS_COLLECTED):
+            return Status.GRADED
+        return Status.GRADER_FAILED

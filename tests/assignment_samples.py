@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
@@ -109,9 +110,47 @@ def nbgrader_points(course: Path, spec) -> dict:
     return found
 
 
+def feedback_page(course: Path, student: str, spec) -> str:
+    """``student``'s feedback page, as ``nbgrader generate_feedback`` wrote it."""
+    return (course / "feedback" / student / spec.name / spec.notebook.replace(".ipynb", ".html")).read_text()
+
+
 def feedback_text(course: Path, student: str, spec) -> str:
-    page = (course / "feedback" / student / spec.name / spec.notebook.replace(".ipynb", ".html")).read_text()
-    return html.unescape(re.sub(r"<[^>]+>", "", page))
+    return html.unescape(re.sub(r"<[^>]+>", "", feedback_page(course, student, spec)))
+
+
+def feedback_comments(course: Path, student: str, spec) -> list[str]:
+    """The HTML of each comment in ``student``'s nbgrader feedback page."""
+    return re.findall(r"<b>Comments:</b>(.*?)</div>", feedback_page(course, student, spec),
+                      flags=re.DOTALL)
+
+
+# What a student's exception message may carry into a reason, for the pages that show it.
+HOSTILE_HTML = ("<script>alert(1)</script> <img src=x onerror=alert(2)> [x](javascript:alert(3)) "
+                "<iframe src=https://example.org></iframe> ```` $$<b>x</b>$$")
+LIVE_TAGS = {"script", "img", "iframe", "object", "embed", "svg", "a", "form", "style", "link"}
+
+
+class _LiveHtml(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.found = []
+
+    def handle_starttag(self, tag, attrs):
+        active = [(k, v) for k, v in attrs if k.startswith("on") or
+                  (k in ("href", "src", "action") and (v or "").strip().lower().startswith("javascript:"))]
+        if tag in LIVE_TAGS or active:
+            self.found.append((tag, attrs))
+
+
+def live_html(fragment: str) -> list:
+    """The elements of an HTML fragment that a browser would load, run or follow (a
+    script, image, frame, link, or an ``on...`` handler or ``javascript:`` URL): none
+    belongs in text that quotes a student."""
+    parser = _LiveHtml()
+    parser.feed(fragment)
+    parser.close()
+    return parser.found
 
 
 def gradebook_points(book: dict) -> dict:

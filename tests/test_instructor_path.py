@@ -12,10 +12,12 @@ ran (nbgrader's gradebook has never seen it).
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import urllib.parse
@@ -25,7 +27,8 @@ import jsonschema
 import nbformat
 import pytest
 
-from assignment_samples import copy_course, feedback_text, nbgrader
+from assignment_samples import (HOSTILE_HTML, copy_course, feedback_comments, feedback_text,
+                                live_html, nbgrader)
 from browser import LOCAL_HOSTS, chromium, console_errors, drain_logs, serve
 from grader import samples
 from grader.assignment import get
@@ -154,6 +157,29 @@ def test_nbgrader_feedback_shows_the_trusted_score(course):
         assert re.search(rf"Score:\s*{total:g}(\.0)?\s*/\s*{SPEC.max_points:g}", text), \
             (student, re.findall(r"Score:[^\n]{0,30}", text)[:3])
         assert "BEGIN HIDDEN TESTS" not in text
+
+
+def test_nbgrader_feedback_shows_a_students_html_as_text(course, tmp_path):
+    """dave's reason quotes his exception message, an ``<img onerror>``; with a script,
+    a ``javascript:`` link and a frame added to it, the grader writes it into nbgrader's
+    gradebook, and nbgrader's own feedback page shows all of it as text in the comment,
+    none of it as an element (nbgrader renders comments as Markdown, raw HTML live)."""
+    copy = tmp_path / "course"
+    shutil.copytree(course["course"], copy)  # its gradebook.db and grades/ included
+    path = copy / course["out"].relative_to(course["course"]) / "gradebook.json"
+    book = json.loads(path.read_text())
+    quoted = [t for t in book["students"]["dave"]["tests"] if "onerror=" in t["reason"]]
+    assert quoted, book["students"]["dave"]["tests"]
+    for test in quoted:
+        test["reason"] += " " + HOSTILE_HTML
+    path.write_text(json.dumps(book))
+    proc = _python("export", "nbgrader", str(path.parent), "--db", _db(copy))
+    assert proc.returncode == 0, proc.stderr
+    nbgrader(copy, "generate_feedback", SPEC.name, "--student", "dave", "--force")
+    comments = feedback_comments(copy, "dave", SPEC)
+    shown = [html.unescape(re.sub(r"<[^>]+>", "", c)) for c in comments]
+    assert any(HOSTILE_HTML in text and XSS in text for text in shown), shown
+    assert [live_html(c) for c in comments] == [[] for _ in comments], comments
 
 
 def test_canvas_export(course, tmp_path):
