@@ -152,7 +152,10 @@ def _walk(root_fd: int, real_root: str, max_entries: int):
                 yield name, f"{shown(name)} and the rest: the submission has more than " \
                             f"{max_entries} entries"
                 return
-            st = entry.stat(follow_symlinks=False)
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except FileNotFoundError:  # gone since the folder was listed
+                raise _Changed(name) from None
             if stat.S_ISDIR(st.st_mode):
                 if entry.name in SKIPPED:
                     continue
@@ -160,7 +163,11 @@ def _walk(root_fd: int, real_root: str, max_entries: int):
                     yield name, f"{shown(name)} is nested more than {MAX_DEPTH} folders deep"
                     continue
                 yield _Folder(name)
-                sub = os.open(entry.name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+                try:
+                    sub = os.open(entry.name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW,
+                                  dir_fd=fd)
+                except OSError:  # replaced or gone since it was listed
+                    raise _Changed(name) from None
                 try:
                     yield from visit(sub, prefix + [entry.name], depth + 1)
                 finally:
@@ -184,7 +191,10 @@ def _walk(root_fd: int, real_root: str, max_entries: int):
 def _link(fd: int, entry: str, prefix: list[str], real_root: str):
     """A link is taken only when it resolves to a regular file inside the submission."""
     name = "/".join(prefix + [entry])
-    target = os.readlink(entry, dir_fd=fd)
+    try:
+        target = os.readlink(entry, dir_fd=fd)
+    except OSError:  # replaced or gone since it was listed
+        raise _Changed(name) from None
     resolved = os.path.realpath(os.path.join(real_root, *prefix, target))
     inside = resolved.startswith(real_root + os.sep)
     if not inside:

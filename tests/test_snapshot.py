@@ -91,3 +91,53 @@ def test_the_digest_follows_contents_not_link_targets(folder, tmp_path):
     linked = snap(folder).digest
     target.write_text("b")  # what a refused link points at never enters the digest
     assert snap(folder).digest == linked
+
+
+def _swapping(folder, versions: dict[str, bytes], stop):
+    """Swap the notebook atomically between two versions, as fast as it can, until
+    ``stop`` is set (an editor's save, or a student's script, during grading)."""
+    import itertools
+    for i in itertools.count():
+        if stop.is_set():
+            return
+        tmp = folder.parent / f".{NB}.tmp"  # beside the folder: the folder holds one version
+        tmp.write_bytes(versions[sorted(versions)[i % 2]])
+        os.replace(tmp, folder / NB)
+
+
+def test_a_folder_changed_while_it_is_read_gives_one_whole_version(folder, tmp_path):
+    """Two versions of different sizes, swapped without pause during the reads: each copy
+    is one version whole (never one's size with the other's bytes), with that version's
+    digest, or it is refused as changing; never a mixture, never a crash."""
+    import threading
+    versions = {"a": b'{"v": "a"}' * 50, "b": b'{"v": "bb"}' * 70}
+    digests = {}
+    for name, text in versions.items():
+        stable = tmp_path / f"stable-{name}" / "x" / "schedules"
+        stable.mkdir(parents=True)
+        (stable / NB).write_bytes(text)
+        (stable / "data.txt").write_bytes(b"beside")
+        digests[name] = snap(stable).digest
+    (folder / "data.txt").write_bytes(b"beside")
+    stop = threading.Event()
+    swapper = threading.Thread(target=_swapping, args=(folder, versions, stop))
+    swapper.start()
+    seen, refused = set(), 0
+    try:
+        for i in range(300):
+            dest = tmp_path / f"copy{i}"
+            try:
+                got = snap(folder, dest)
+            except SnapshotError as exc:
+                assert "changed while the grader read it" in str(exc)
+                refused += 1
+                continue
+            version = next((v for v, d in digests.items() if d == got.digest), None)
+            assert version is not None, (got.files, got.refused)
+            assert (dest / NB).read_bytes() == versions[version]
+            assert (dest / "data.txt").read_bytes() == b"beside"
+            seen.add(version)
+    finally:
+        stop.set()
+        swapper.join()
+    assert seen or refused
