@@ -1885,3 +1885,52 @@ def test_initialization_submission_gets_what_it_earned(init_batch, student):
     for test, fragment in failing.items():
         assert fragment in tests[test]["reason"], (test, tests[test]["reason"])
         assert len(tests[test]["reason"]) < 2000, "a reason stays short"
+
+
+def test_a_submission_rewritten_during_grading_gets_one_versions_grade_and_digest(tmp_path):
+    """The notebook swapped atomically between a correct version (A) and one without
+    scheduler_exp (B) while it is graded: the grade is A's or B's, recorded with that
+    version's digest; restored to A afterwards, a rerun grades it again if B was graded."""
+    import threading
+
+    from grader.pytest_plugin import digest
+
+    submitted, out = tmp_path / "submitted", tmp_path / "grades"
+    folder = submitted / "swapper" / ASSIGNMENT
+    folder.mkdir(parents=True)
+    versions = {}
+    for name, answers in (("A", {}), ("B", {"answer_scheduler_exp": "pass"})):
+        nbformat.write(released(answers), str(folder / NB))
+        versions[name] = ((folder / NB).read_bytes(), digest(folder, ASSIGNMENT, SPEC.limits))
+    stop = threading.Event()
+
+    def swap():
+        i = 0
+        while not stop.is_set():
+            tmp = submitted / "swapper" / ".swap"
+            tmp.write_bytes(versions["AB"[i % 2]][0])
+            os.replace(tmp, folder / NB)
+            i += 1
+            time.sleep(0.001)
+
+    swapper = threading.Thread(target=swap)
+    swapper.start()
+    try:
+        proc = grade(submitted, out, "-n", "0")
+    finally:
+        stop.set()
+        swapper.join()
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    record = json.loads((out / "gradebook.json").read_text())["students"]["swapper"]
+    graded = "A" if record["total"] == FULL else "B"
+    if record["total"] not in (FULL, FULL - POINTS["test_scheduler_exp"]):
+        assert "changed while the grader read it" in record["tests"][0]["reason"], record
+        graded = None
+    else:
+        assert record["digest"] == versions[graded][1], (graded, record["tests"])
+    (folder / NB).write_bytes(versions["A"][0])
+    again = grade(submitted, out, "-n", "0")
+    assert again.returncode == 0, again.stdout[-3000:]
+    record = json.loads((out / "gradebook.json").read_text())["students"]["swapper"]
+    assert record["total"] == FULL and record["digest"] == versions["A"][1], (graded, record)
+    assert ("6 deselected" in again.stdout) == (graded == "A"), again.stdout[-2000:]
