@@ -26,6 +26,7 @@ import nbformat
 from grader import assignment as assignments
 from grader.extract import student_cells
 from grader.grade import submissions
+from grader.safe_output import student_id
 from grader.snapshot import SnapshotError, take
 
 NOISE = 20  # copydetect's k: matches shorter than this many (filtered) characters are noise
@@ -86,7 +87,7 @@ def pairs(submitted: str | Path, assignment: str, threshold: float = 0.8) -> lis
     for folder in submissions(submitted, assignment):
         answers = _answers(folder, spec)
         if answers:
-            found[folder.parent.name] = {
+            found[student_id(folder.parent.name)] = {
                 cell: (code, _fingerprint(code, boiler[cell])) for cell, code in answers.items()}
     listed = []
     for a, b in itertools.combinations(sorted(found), 2):
