@@ -4,6 +4,10 @@ median and worst time per submission, peak memory.
 
     python benchmarks/grading_throughput.py [--schedules 100] [--models 20]
         [--model-assignments learning_rate,optimizers,deep_cifar10] [--workers 0,2]
+        [--before COMMIT]
+
+With ``--before COMMIT`` it grades each class with that commit's grader and with this
+checkout's instead, taking turns (cold and warm), to price a change per submission.
 
 The classes are built from each assignment's samples (``samples.py``): "schedules" has
 four correct submissions in five and one "wrong" (two of its tests fail); a model
@@ -94,13 +98,18 @@ class PeakMemory:
         return self.peak
 
 
-def grade(submitted: Path, assignment: str, workers: int, start: str) -> dict:
-    out = submitted.parent / f"grades-{start}-{workers}"
+def grade(submitted: Path, assignment: str, workers: int, start: str,
+          tree: Path = ROOT, label: str = "") -> dict:
+    """Grade the class with the grader of ``tree`` (this checkout, or an earlier
+    commit's, :func:`checkout`)."""
+    out = submitted.parent / f"grades-{start}-{workers}{label}"
     command = [sys.executable, "-m", "grader", "grade", str(submitted), "--assignment",
                assignment, "--out", str(out), "--start", start, "--", "--regrade",
                "-n", str(workers)]
+    env = {**os.environ, "PYTHONPATH": str(tree)}
     began = time.perf_counter()
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            cwd=tree, env=env)
     memory = PeakMemory(proc.pid)
     output = proc.communicate()[0]
     seconds = time.perf_counter() - began
@@ -155,12 +164,44 @@ def floor_table() -> None:
         print(f"| {start} | {first:.2f} s | {next_:.2f} s |", flush=True)
 
 
+def checkout(ref: str, folder: Path) -> Path:
+    """The files of commit ``ref`` in ``folder`` (its grader, course code and specs)."""
+    folder.mkdir()
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref], capture_output=True,
+                             check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder
+
+
+def before_after(args, tmp: Path) -> None:
+    """Each configuration graded by the grader of ``--before`` and by this checkout's,
+    taking turns, on the same class: the cost of what changed, per submission."""
+    before = checkout(args.before, tmp / "before")
+    print(f"\n| assignment | submissions | workers | start | grader | wall time | "
+          f"median per submission | worst | points (all) |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    classes = [("schedules", args.schedules)] + [
+        (a, args.models) for a in args.model_assignments.split(",") if a and args.models]
+    for assignment, n in classes:
+        submitted = make_class(tmp, assignment, n)
+        for w in [int(w) for w in args.workers.split(",")]:
+            for start in STARTS:
+                for label, tree in ((args.before[:7], before), ("this", ROOT)):
+                    r = grade(submitted, assignment, w, start, tree, f"-{label}")
+                    per = r["per_submission"]
+                    print(f"| {assignment} | {r['n']} | {w} | {start} | {label} | "
+                          f"{r['seconds']:.0f} s | {per[len(per) // 2]:.2f} s | {per[-1]:.2f} s | "
+                          f"{sum(r['totals'].values()):g} |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--schedules", type=int, default=100)
     parser.add_argument("--models", type=int, default=20)
     parser.add_argument("--model-assignments", default="learning_rate,optimizers,deep_cifar10")
     parser.add_argument("--workers", default="0,2", help="pytest-xdist workers per run; 0: serial")
+    parser.add_argument("--before", metavar="COMMIT", help="instead: this checkout's grader "
+                        "against COMMIT's, side by side, cold and warm")
     args = parser.parse_args()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     workers = [int(w) for w in args.workers.split(",")]
@@ -170,6 +211,10 @@ def main() -> None:
     print(f"# `python benchmarks/grading_throughput.py --schedules {args.schedules} "
           f"--models {args.models} --model-assignments {args.model_assignments} "
           f"--workers {args.workers}`\n")
+    if args.before:
+        with tempfile.TemporaryDirectory(prefix="grading-bench-") as tmp:
+            before_after(args, Path(tmp))
+        return
     print("Floor: from asking for a submission's process to its first cell (`import keras`) "
           "having run.\n")
     floor_table()
