@@ -137,8 +137,8 @@ class _LiveHtml(HTMLParser):
         self.found = []
 
     def handle_starttag(self, tag, attrs):
-        active = [(k, v) for k, v in attrs if k.startswith("on") or
-                  (k in ("href", "src", "action") and (v or "").strip().lower().startswith("javascript:"))]
+        active = [(k, v) for k, v in attrs if k.startswith("on") or (
+            k in ("href", "src", "action") and (v or "").strip().lower().startswith("javascript:"))]
         if tag in LIVE_TAGS or active:
             self.found.append((tag, attrs))
 

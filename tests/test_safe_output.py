@@ -24,7 +24,8 @@ from grader.safe_output import (FORMULA_START, csv_cell, csv_text, file_stem, pr
 
 # Folder names a hostile batch holds (tests/test_hostile_submissions.py, NAMES).
 NAMES = ["alice", "aa_correct", "L" * 250, "L" * 249 + "M", os.fsdecode(b"bad\xff"),
-         os.fsdecode(b"bad\xfe"), "x\nsomeone: 0\u22158", "x someone: 0\u22158", "=cmd|' -C calc'!A0",
+         os.fsdecode(b"bad\xfe"), "x\nsomeone: 0\u22158", "x someone: 0\u22158",
+         "=cmd|' -C calc'!A0",
          "+1", "-rf", "_rf", "--help", "@SUM(A1)", "\tstart", "\rstart", "<script>alert(1)",
          "\u0430a_correct", "a\u200ba_correct", "\x1b[2Jclear", "a\\nb", "a\\b", "Alice",
          "jos\u00e9", "jose\u0301", "a b", "a_b", ".hidden", "..", "a~b", "a" * 100, "a" * 101]
@@ -107,7 +108,8 @@ def test_every_student_gets_files_of_their_own_with_safe_short_names(tmp_path):
             assert stem == name  # an ordinary name keeps its files' names
         else:
             assert "~" in stem, name
-    assert sorted(p.name for p in (tmp_path / "feedback").iterdir()) == sorted(f"{s}.txt" for s in stems)
+    assert sorted(p.name for p in (tmp_path / "feedback").iterdir()) == \
+        sorted(f"{s}.txt" for s in stems)
     assert len(list((tmp_path / "log").iterdir())) == len(NAMES)
     _, book = gradebook.read(tmp_path, "schedules")  # what a rerun resumes from
     assert sorted(book) == sorted(student_id(n) for n in NAMES)
@@ -117,8 +119,8 @@ def test_every_student_gets_files_of_their_own_with_safe_short_names(tmp_path):
 
 def test_a_report_carries_only_utf8_text():
     value = [("student", "s"), ("cell_errors", [{"error": "ValueError: \udcff"}]), ("n", 1)]
-    assert transportable(value) == [("student", "s"), ("cell_errors", [{"error": "ValueError: \\udcff"}]),
-                                    ("n", 1)]
+    assert transportable(value) == [("student", "s"),
+                                    ("cell_errors", [{"error": "ValueError: \\udcff"}]), ("n", 1)]
 
 
 def _markdown2html(text: str) -> str:
