@@ -201,6 +201,10 @@ def test_the_trains_check_fails_weights_copied_from_the_submitted_file():
         with pytest.raises(AssertionError, match=f"{same} weight matrices of the model you submitted"):
             check.verify("hidden", _trains_data(data.grading_labels(y), kernels,
                                                 {"fingerprints": reference}))
+    # The same untrained network saved twice (a seeded notebook that forgot to fit):
+    # unchanged too, but untrained is what it says.
+    with pytest.raises(AssertionError, match="not above 0.5"):
+        check.verify("hidden", _trains_data(np.zeros_like(y), kernels, {"fingerprints": kernels}))
     # Biases alike, kernels not; or no submitted file to compare with: no objection.
     others = [dict(k, digest=k["digest"] + "2") if len(k["shape"]) == 2 else k for k in kernels]
     for reference in ({"fingerprints": others}, {"missing": True}, {"unreadable": "OSError"}):

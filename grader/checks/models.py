@@ -316,17 +316,18 @@ def verify_trains(check: ModelCheck, data: dict, y, accuracy: float, images_text
     from grader.data import grading_labels
 
     bar = check.spec.trains_above
-    same = unchanged_weights(data) if grading_run else 0
-    if same:
-        raise AssertionError(
-            f"run again for grading, your notebook saved a model with {same} weight "
-            "matrices of the model you submitted, unchanged: it did not train the model it "
-            "saved (does your code load or copy a saved model instead of training one?)")
     if not grading_run:
         renamed_accuracy = accuracy
     else:
         renamed = grading_labels(y)
         renamed_accuracy = sum(int(p) == int(t) for p, t in zip(data["predicted"], renamed)) / len(y)
+    same = unchanged_weights(data) if grading_run else 0
+    # (An untrained network the same seed made twice is unchanged too: "not above" says more.)
+    if same and max(accuracy, renamed_accuracy) > bar:
+        raise AssertionError(
+            f"run again for grading, your notebook saved a model with {same} weight "
+            "matrices of the model you submitted, unchanged: it did not train the model it "
+            "saved (does your code load or copy a saved model instead of training one?)")
     if renamed_accuracy > bar:
         return
     if grading_run and accuracy > bar:
