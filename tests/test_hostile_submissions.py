@@ -379,6 +379,17 @@ numpy.left_behind = keras.left_behind = builtins.left_behind = True
 sys.modules["left_behind"] = numpy
 os.environ["LEFT_BEHIND"] = "1"
 numpy.random.seed(12345)
+# What the kernel keeps beside the filesystem: a key in each keyring, System V shared
+# memory, a message queue and semaphores, a POSIX message queue (each refused by the
+# seccomp filter; the spy looks for them all the same).
+import ctypes
+_libc = ctypes.CDLL(None, use_errno=True)
+for ring in (-4, -3):
+    _libc.syscall(248, b"user", b"dlcourse-left-behind", b"secret", 6, ring)
+for call in (_libc.shmget, _libc.msgget, _libc.semget):
+    call(4242, *((4096,) if call is _libc.shmget else ()), *((1,) if call is _libc.semget else ()),
+         0o1000 | 0o666)
+ctypes.CDLL("librt.so.1").mq_open(b"/dlcourse-left-behind", os.O_CREAT | os.O_RDWR, 0o666, None)
 '''
 
 ATTACK_WARM = '''
@@ -437,6 +448,14 @@ for where, obj in (("numpy", numpy), ("keras", keras), ("builtins", builtins)):
         found.append(f"a change to {where}")
 if "left_behind" in sys.modules or "LEFT_BEHIND" in os.environ:
     found.append("a module or variable of the previous student")
+if "left-behind" in open("/proc/keys").read():  # every key this process may see
+    found.append("the previous student's key")
+for kind in ("shm", "msg", "sem"):
+    if len(open(f"/proc/sysvipc/{kind}").read().splitlines()) > 1:
+        found.append(f"System V {kind}")
+import ctypes
+if ctypes.CDLL("librt.so.1").mq_open(b"/dlcourse-left-behind", os.O_RDONLY) >= 0:
+    found.append("the previous student's message queue")
 state = numpy.random.get_state()[1][:4].tolist()
 numpy.random.seed(12345)
 if numpy.random.get_state()[1][:4].tolist() == state:
