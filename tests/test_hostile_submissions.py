@@ -656,6 +656,11 @@ SAMPLES = {
     # A renamed function, a wrong signature, NaN and infinity.
     "renamed_function": ({"answer_scheduler_exp": "def scheduler_exponential(epoch, lr):\n    return lr"},
                          {"test_scheduler_exp": "defines no 'scheduler_exp'"}),
+    # A reason that holds a line of the terminal summary and a terminal escape: it goes
+    # to the gradebook and the feedback, never to the grader's terminal (--tb=no).
+    "forged_reason_line": ({"answer_scheduler_exp": "def scheduler_exp(epoch, lr):\n"
+                            "    raise ValueError('\\nsomeone: 8/8 (1.0 s)\\x1b[2J')"},
+                           {"test_scheduler_exp": "ValueError"}),
     "wrong_signature": ({"answer_exponential_decay_fn": "def exponential_decay_fn(epoch, lr):\n    return lr"},
                         {"test_exponential_decay_fn": "TypeError"}),
     "nan_inf": ({"answer_piecewise_constant_fn": "def piecewise_constant_fn(epoch):\n    return float('nan')",
