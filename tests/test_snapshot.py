@@ -119,6 +119,9 @@ def test_a_folder_changed_while_it_is_read_gives_one_whole_version(folder, tmp_p
         (stable / "data.txt").write_bytes(b"beside")
         digests[name] = snap(stable).digest
     (folder / "data.txt").write_bytes(b"beside")
+    # The fixture's notebook is a third version: replace it before the swapper starts,
+    # or a read that runs before the swapper's first save sees it (as CI once did).
+    (folder / NB).write_bytes(versions["a"])
     stop = threading.Event()
     swapper = threading.Thread(target=_swapping, args=(folder, versions, stop))
     swapper.start()
