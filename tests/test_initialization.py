@@ -76,3 +76,24 @@ def test_glorot_trains_tanh_far_better_than_unit_variance_weights():
     glorot = init_exp.train("tanh", "glorot", settings, 42).scores["val_accuracy"]
     big = init_exp.train("tanh", "normal_1", settings, 42).scores["val_accuracy"]
     assert glorot > big + 0.2, (glorot, big)
+
+
+def test_the_histogram_grid_names_each_layer_and_each_initialisation():
+    """The top row's panels say which layer they show, the first column which
+    initialisation: without them the 'exploding' row reads like the 'vanishing' one."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    outputs = {init: [np.random.default_rng(i).normal(size=(50, 8)) for i in range(3)]
+               for init in list(init_exp.LABELS)[:2]}
+    fig = init_exp.plot_grid(outputs, "tanh")
+    try:
+        grid = np.array(fig.axes).reshape(2, 3)
+        assert [ax.get_title() for ax in grid[0]] == ["layer 1", "layer 2", "layer 3"]
+        assert all(ax.get_title() == "" for ax in grid[1])
+        assert [ax.get_ylabel() for ax in grid[:, 0]] == [init_exp.LABELS[k] for k in outputs]
+    finally:
+        plt.close(fig)

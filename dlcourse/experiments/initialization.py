@@ -98,7 +98,7 @@ def plot_grid(outputs: dict, activation: str, *, bins: int = 30):
     n_rows, n_cols = len(outputs), len(next(iter(outputs.values())))
     fig, axes = plt.subplots(n_rows, n_cols, figsize=(2.4 * n_cols, 1.9 * n_rows),
                              squeeze=False, sharey=True)
-    for row, (init, layers) in zip(axes, outputs.items()):
+    for r, (row, (init, layers)) in enumerate(zip(axes, outputs.items())):
         if activation == "sigmoid":
             span = (0.0, 1.0)
         elif activation == "tanh":
@@ -117,7 +117,7 @@ def plot_grid(outputs: dict, activation: str, *, bins: int = 30):
             ax.locator_params(axis="x", nbins=4)
             ax.ticklabel_format(axis="x", style="sci", scilimits=(-2, 3))
             ax.xaxis.get_offset_text().set_fontsize(7)
-            if row is axes[0]:
+            if r == 0:  # (`row is axes[0]` is never true: indexing makes a new view)
                 ax.set_title(f"layer {i + 1}", fontsize=9)
             if i == 0:
                 ax.set_ylabel(LABELS[init], fontsize=9)
