@@ -63,14 +63,21 @@ def course_compile_options(callbacks=()) -> dict:
 
 def _use_course_path(model, callbacks) -> None:
     """Set ``steps_per_execution`` on a model compiled with the default (1), before its
-    training function is built; undo it for a later fit with per-batch callbacks."""
+    training function is built; undo it for a later fit with per-batch callbacks.
+
+    Either way every compiled function is dropped: Keras builds each one for the number
+    of steps set when it is first called and keeps it, so a test step compiled by an
+    earlier ``evaluate`` (one batch per call) would, given a group of 32 batches, score
+    only the group's first (tests/test_training.py)."""
     wanted = course_compile_options(callbacks).get("steps_per_execution", 1)
     ours = getattr(model, "_course_steps_per_execution", None)
     if model.steps_per_execution == 1 and model.train_function is None and wanted > 1:
         model.steps_per_execution = model._course_steps_per_execution = wanted
     elif ours and model.steps_per_execution == ours and wanted == 1:
         model.steps_per_execution, model._course_steps_per_execution = 1, None
-        model.train_function = model.test_function = model.predict_function = None
+    else:
+        return
+    model.train_function = model.test_function = model.predict_function = None
 
 
 def fit(model, x, y, settings: RunSettings, *, validation_data=None, callbacks=(),

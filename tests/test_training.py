@@ -158,3 +158,26 @@ def test_records_keep_a_finders_curve_and_per_batch_rates_subsampled():
     assert len(found["batch"]) <= BATCH_POINTS + 1 and found["batch"][-1] == 999
     assert found["batch_learning_rate"][-1] == rates[-1]
     assert found["finder_rate"] == rates[:50] and len(found["finder_loss"]) == 50
+
+
+def test_a_model_evaluated_before_its_first_fit_is_scored_on_every_validation_image():
+    """An evaluation before the first fit (as ``cifar.Restartable`` does to build the
+    metrics) compiles a one-batch test step; the course path then runs several batches
+    per call, and a test step kept from before would score only the first batch of
+    each group (CIFAR-10 (b) was scored on 64 of 2,000 images). The validation accuracy
+    ``fit`` reports is the one every image gives."""
+    x, y = data()
+    m = model()
+    m.evaluate(x[:1], y[:1], verbose=0)
+    m.predict(x[:1], verbose=0)
+    run = training.fit(m, x, y, SETTINGS, validation_data=(x[:200], y[:200]))
+    assert m.steps_per_execution == training.STEPS_PER_EXECUTION
+    logits = keras.ops.convert_to_numpy(m(x[:200], training=False))
+    accuracy = float(np.mean(logits.argmax(axis=1) == y[:200]))
+    assert run.history["val_accuracy"][-1] == pytest.approx(accuracy, abs=1e-6), \
+        "the validation accuracy is not that of all 200 images"
+    assert m.evaluate(x[:200], y[:200], verbose=0, return_dict=True)["accuracy"] == \
+        pytest.approx(accuracy, abs=1e-6)
+    predicted = m.predict(x[:200], verbose=0, batch_size=16)
+    assert predicted.shape == (200, 10)
+    np.testing.assert_allclose(predicted, logits, rtol=1e-5, atol=1e-6)
