@@ -166,6 +166,16 @@ def glue_full(name: str, experiment: str, metric: str, *, digits: int = 4,
     glue(name, Markdown(text), display=False)  # shown with {glue:md}`name`, without quotes
 
 
+def duration_text(seconds: float) -> str:
+    """A run's length in words a reader expects: "1 minute", "25 minutes", "1.5 hours"."""
+    minutes = round(seconds / 60)
+    if minutes < 1:
+        return "under a minute"
+    if minutes < 120:
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return f"{seconds / 3600:.1f} hours"
+
+
 def glue_text(name: str, text: str) -> None:
     """Glue any text (a number this build measured, say) for {glue:md}`name`; returns
     nothing, so that a cell ending with it shows no stray value."""
