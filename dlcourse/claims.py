@@ -86,10 +86,16 @@ def evaluate(rule: str, numbers: dict) -> bool:
 
 
 def _glue(name: str, record: dict) -> None:
-    from IPython.display import JSON
+    """Glue the record as JSON text (a glued ``application/json`` is not valid nbformat)."""
+    from IPython.display import Pretty
     from myst_nb import glue
 
-    glue(f"claim__{name}", JSON(record), display=False)
+    glue(f"claim__{name}", Pretty(json.dumps(record, ensure_ascii=False)), display=False)
+
+
+def read(glued: dict) -> dict:
+    """A claim's record back from its glued output's ``data``."""
+    return json.loads(glued["text/plain"])
 
 
 def about_this_build(name: str, rule: str, numbers: dict, *, yes: str, no: str) -> bool:

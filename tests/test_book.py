@@ -122,11 +122,13 @@ CLAIMING_CHAPTERS = {"book/learning_rate", "book/optimizers", "book/schedules",
 
 def chapter_claims(built_book, root) -> dict[str, dict[str, dict]]:
     """page -> claim name -> what the page's notebook glued for it."""
+    from dlcourse.claims import read
+
     found = {}
     for name in toc_files(root):
         path = built_book.parent / "jupyter_execute" / f"{name}.glue.json"
         glue = json.loads(path.read_text()) if path.exists() else {}
-        found[name] = {key.removeprefix("claim__"): value["data"]["application/json"]
+        found[name] = {key.removeprefix("claim__"): read(value["data"])
                        for key, value in glue.items() if key.startswith("claim__")}
     return found
 
