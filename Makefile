@@ -5,6 +5,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# axe-core, which the browser tests inject into each page to check its accessibility:
+# npm's package at the version tests/axe/package-lock.json pins, into a git-ignored folder.
+AXE := tests/axe/node_modules/axe-core/axe.min.js
 PYTEST_ARGS ?=
 # TensorFlow stays a supported backend: `make test` also runs the course's own code's
 # tests on it (the fast ones, and the short trainings marked training_smoke), after the whole suite on the
@@ -16,7 +19,7 @@ TF_TESTS := tests/test_training.py tests/test_seeding.py tests/test_schedules.py
 
 .PHONY: book test install clean
 
-install: $(STAMP)
+install: $(STAMP) $(AXE)
 
 $(STAMP): requirements.txt pyproject.toml dlcourse/backend.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,10 +29,14 @@ $(STAMP): requirements.txt pyproject.toml dlcourse/backend.py
 	$(BIN)/python -m dlcourse.backend --install   # the course's Keras backend, for every process
 	touch $@
 
+$(AXE): tests/axe/package.json tests/axe/package-lock.json
+	npm ci --prefix tests/axe --no-audit --no-fund --loglevel=error
+	touch $@
+
 book: $(STAMP)
 	$(BIN)/jupyter-book build -W --keep-going .
 
-test: $(STAMP)
+test: $(STAMP) $(AXE)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	KERAS_BACKEND=tensorflow $(BIN)/python -m pytest -m "not slow or training_smoke" \
 		-p no:cacheprovider $(TF_TESTS) $(PYTEST_ARGS)

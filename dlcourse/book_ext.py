@@ -4,21 +4,34 @@ Sphinx points ``mathjax_path`` at a CDN by default, so formulas would not render
 reader offline. MathJax 3 comes from a Python package (``django-static-mathjax``, no
 dependencies) at build time; nothing third-party is committed here.
 
+It adds the book's stylesheet for readers (``static/a11y.css``: outputs that wrap, tables
+that scroll visibly, focus rings) and its versions of two theme components
+(``templates/``: buttons named by what they show), and makes each table's scrolling box
+a named region the keyboard reaches, so that every reader can read the site.
+
 It also drops the inline scripts Sphinx 7.4 writes twice into every page: an inline
 script registered after the builder started (sphinx-thebe's ``const THEBE_JS_URL``,
 sphinx-togglebutton's selector) is added once as filename ``None`` and again as ``''``
 when writing starts, and the second ``const`` is a SyntaxError in the reader's console.
 
-And it makes the notebook a reader downloads (``_sources/<chapter>.ipynb``, which the
-theme copies from ``jupyter_execute/``) the executed one on every build: when MyST-NB
-takes a chapter's outputs from its execution cache, it writes the notebook without them.
+And it offers a reader each chapter's notebook to download, the executed one, on every
+build: the theme offers ``_sources/<chapter>.ipynb`` (copied from ``jupyter_execute/``)
+only when a launch button is configured, and a course without a JupyterHub has none; and
+when MyST-NB takes a chapter's outputs from its execution cache, it writes the notebook
+without them.
 """
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
 MATHJAX_ENTRY = "mathjax/tex-mml-chtml.js"
+HERE = Path(__file__).resolve().parent
+# The site's own style for readers (WCAG 2.1 AA): wrapped outputs, tables that scroll
+# visibly, focus rings (static/a11y.css); and two of the theme's components, named as
+# they read (templates/).
+STYLESHEET = "a11y.css"
 
 
 def _mathjax_es5() -> Path:
@@ -53,6 +66,42 @@ def _drop_duplicate_scripts(app, pagename, templatename, context, doctree) -> No
     context["script_files"] = unique
 
 
+def _add_reader_style(app, config) -> None:
+    """Before the builder loads its templates: ours first, then the theme's."""
+    config.templates_path.insert(0, str(HERE / "templates"))
+    config.html_static_path.append(str(HERE / "static"))
+
+
+TABLE_BOX = '<div class="pst-scrollable-table-container">'
+
+
+def _name_table_boxes(app, pagename, templatename, context, doctree) -> None:
+    """The theme's box around each table scrolls when the table is wider than the page;
+    a screen reader announces it as a region named for its table, and the keyboard
+    reaches it (the theme's script removes the tab stop where the table fits)."""
+    body = context.get("body")
+    if not body or TABLE_BOX not in body:
+        return
+    count = iter(range(1, body.count(TABLE_BOX) + 1))
+    context["body"] = re.sub(re.escape(TABLE_BOX), lambda _: (
+        f'<div class="pst-scrollable-table-container" tabindex="0" role="region" '
+        f'aria-label="Table {next(count)} (scrolls sideways where it does not fit)">'), body)
+
+
+def _offer_notebook(app, pagename, templatename, context, doctree) -> None:
+    """Put a MyST notebook page's executed notebook into ``_sources/`` and name it in the
+    context, where the theme's download menu (built after this, at priority 501) looks."""
+    if app.builder.format != "html" or "kernelspec" not in app.env.metadata.get(pagename, {}):
+        return
+    executed = Path(app.outdir).parent / "jupyter_execute" / f"{pagename}.ipynb"
+    if not executed.is_file():
+        return
+    target = Path(app.outdir, "_sources", f"{pagename}.ipynb")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(executed, target)
+    context["ipynb_source"] = f"{pagename}.ipynb"
+
+
 def _downloads_with_outputs(app, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
@@ -78,8 +127,13 @@ def _downloads_with_outputs(app, exception) -> None:
 
 
 def setup(app):
+    app.connect("config-inited", _add_reader_style)
+    app.add_css_file(STYLESHEET, priority=900)  # after the themes' own
+    app.connect("html-page-context", _name_table_boxes)
     app.connect("builder-inited", _add_local_mathjax)
     app.connect("build-finished", _downloads_with_outputs)
+    # Before the theme builds its download menu from the context (priority 501).
+    app.connect("html-page-context", _offer_notebook, priority=500)
     # After the themes have added their per-page scripts (they use the default, 500).
     app.connect("html-page-context", _drop_duplicate_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -88,18 +88,29 @@ def spread_text(record: dict | None) -> str:
                       f"(n={len(record['values'])})"))
 
 
+NO_VALUE = {"", "–"}
+
+
+def table_lines(header: list[str], cells: list[list[str]]) -> list[str]:
+    """A Markdown table's lines, without the columns that have no value in any row: a
+    column of dashes only widens the table (on a phone, past the screen) and says nothing."""
+    keep = [i for i in range(len(header)) if not cells or any(row[i] not in NO_VALUE for row in cells)]
+    pick = lambda row: [row[i] for i in keep]  # noqa: E731
+    return ["| " + " | ".join(pick(header)) + " |", "|" + " --- |" * len(keep)] + \
+        ["| " + " | ".join(pick(row)) + " |" for row in cells]
+
+
 def markdown_table(items, this_build: dict | None = None, *, profile: str = "quick",
                    records: list[dict] | None = None) -> str:
     """A Markdown table: reference(s), full-profile mean ± std over seeds, this build;
     the references' sources once, in a legend under it."""
     found = rows(items, this_build, records)
     numbers = numbered_sources(row["references"] for row in found)
-    lines = ["| experiment | metric | reference | full profile: mean ± std (n) | "
-             f"this build ({profile}) | full vs reference |",
-             "| --- | --- | --- | --- | --- | --- |"]
-    for row in found:
-        lines.append(f"| {row['label']} | {row['metric']} | {cited(row['references'], numbers)} | "
-                     f"{spread_text(row['full'])} | {_fmt(row['this_build'])} | {row['verdict']} |")
+    header = ["experiment", "metric", "reference", "full profile: mean ± std (n)",
+              f"this build ({profile})", "full vs reference"]
+    cells = [[row["label"], row["metric"], cited(row["references"], numbers), spread_text(row["full"]),
+              _fmt(row["this_build"]), row["verdict"]] for row in found]
+    lines = table_lines(header, cells)
     notes = [f"References: {legend(numbers)}"] if numbers else []
     recorded = recorded_with(row["full"] for row in found)
     if recorded:
@@ -243,9 +254,6 @@ from dlcourse.report import glue_environment, glue_full_cells
 glue_environment()
 glue_full_cells()
 ```
-
-| chapter | experiment | metric | reference | full profile: mean ± std (n) | this build |
-| --- | --- | --- | --- | --- | --- |
 """
 
 
@@ -274,13 +282,14 @@ def glue_full_cells(records: list[dict] | None = None) -> None:
 def reproduction_page() -> str:
     items = list(table_items())
     numbers = numbered_sources(references(e, m) for _, e, m, _ in items)
-    lines = [_PAGE_HEAD.rstrip("\n")]
-    for chapter, experiment, metric, label in items:
-        lines.append(
-            f"| [{chapter.replace('_', ' ')}]({chapter}.md) | {label} | {metric} | "
-            f"{cited(references(experiment, metric), numbers)} | "
-            f"{{glue:md}}`{full_key(experiment, metric)}` | "
-            f"{{glue:text}}`{chapter}.md::{measured_key(experiment, metric)}:.4f` |")
+    header = ["chapter", "experiment", "metric", "reference", "full profile: mean ± std (n)",
+              "this build"]
+    cells = [[f"[{chapter.replace('_', ' ')}]({chapter}.md)", label, metric,
+              cited(references(experiment, metric), numbers),
+              f"{{glue:md}}`{full_key(experiment, metric)}`",
+              f"{{glue:text}}`{chapter}.md::{measured_key(experiment, metric)}:.4f`"]
+             for chapter, experiment, metric, label in items]
+    lines = [_PAGE_HEAD.rstrip("\n"), ""] + table_lines(header, cells)
     lines += ["", f"References: {legend(numbers)}"]
     return "\n".join(lines) + "\n"
 

@@ -138,7 +138,7 @@ def write_report(out: str | Path, to: str | Path | None = None) -> Path:
                  else "<p class=\"none\">None reached a limit.</p>")
     page = (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>Class report: {html.escape(data['assignment'])}</title>"
-            f"<style>{STYLE}</style></head><body>{''.join(parts)}</body></html>\n")
+            f"<style>{STYLE}</style></head><body><main>{''.join(parts)}</main></body></html>\n")
     index = folder / "index.html"
     index.write_text(page, encoding="utf-8")
     return index

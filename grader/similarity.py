@@ -145,6 +145,6 @@ def write_similarity(submitted: str | Path, assignment: str, to: str | Path,
         parts.append("</table>")
     (folder / "index.html").write_text(
         f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Similar "
-        f"answers: {html.escape(assignment)}</title><style>{STYLE}</style></head><body>"
-        + "".join(parts) + "</body></html>\n", encoding="utf-8")
+        f"answers: {html.escape(assignment)}</title><style>{STYLE}</style></head><body><main>"
+        + "".join(parts) + "</main></body></html>\n", encoding="utf-8")
     return f"{len(found)} pair(s) at or above {threshold:.0%}; report in {folder / 'index.html'}"

@@ -3,7 +3,7 @@ Debian's chromedriver (both from apt; `.ci/run` installs them, and nothing here
 downloads a browser or a driver), offline (no host name resolves, only 127.0.0.1 is
 reached), and a static folder served on 127.0.0.1 as `python -m http.server` serves it.
 The book's test (tests/test_book.py) and the grader's reports' (tests/test_instructor_path.py)
-both use it."""
+both use it, and both check each page's accessibility with axe-core (:func:`axe_violations`)."""
 from __future__ import annotations
 
 import contextlib
@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -94,3 +95,170 @@ def drain_logs(driver) -> tuple[list[dict], list[dict]]:
 def console_errors(entries: list[dict]) -> list[str]:
     return [entry["message"] for entry in entries if entry["level"] == "SEVERE"
             and not BROWSERS_OWN_REQUEST.match(entry["message"])]
+
+
+# --- Accessibility: axe-core (WCAG 2.1 AA), run inside the page ----------------------
+
+# npm's axe-core at the version tests/axe/package-lock.json pins; `make install` puts it
+# here (npm ci), and the tests inject it into each page: nothing is fetched at test time.
+AXE_JS = Path(__file__).resolve().parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+# What fails a page: a violation that blocks or seriously hinders some reader. axe's
+# "moderate" and "minor" ones (best practices, mostly) are left to review.
+BLOCKING = ("serious", "critical")
+
+RUN_AXE_JS = """
+const done = arguments[arguments.length - 1];
+const options = {resultTypes: ["violations"]};
+if (arguments[0]) options.runOnly = {type: "rule", values: arguments[0]};
+axe.run(document, options)
+   .then((r) => done(r.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
+         targets: v.nodes.map((n) => n.target.join(" ")),
+         summary: (v.nodes[0] || {}).failureSummary || ""}))))
+   .catch((err) => done({error: String(err)}));
+"""
+
+
+@functools.cache
+def _axe_source() -> str:
+    if not AXE_JS.is_file():
+        pytest.fail(f"axe-core is missing ({AXE_JS}): run `make install`, which installs it "
+                    "with npm from tests/axe/package-lock.json")
+    return AXE_JS.read_text()
+
+
+def axe_violations(driver, rules: list[str] | None = None) -> list[dict]:
+    """axe-core's violations on the page the browser shows now (every rule axe runs by
+    default: WCAG 2.1 A and AA, and its best practices; or only ``rules``),
+    each as {id, impact, help, targets, summary}. axe is injected into the page if it is
+    not there yet."""
+    if not driver.execute_script("return typeof window.axe === 'object';"):
+        driver.execute_script(_axe_source())
+    found = driver.execute_async_script(RUN_AXE_JS, rules)
+    if isinstance(found, dict):
+        pytest.fail(f"axe-core failed on {driver.current_url}: {found['error']}")
+    return found
+
+
+def blocking(violations: list[dict]) -> list[dict]:
+    return [v for v in violations if v["impact"] in BLOCKING]
+
+
+def describe_violations(where: str, violations: list[dict], shown: int = 3) -> str:
+    """One line per violation: rule id, impact, how many elements, the first targets."""
+    return "\n".join(
+        f"{where}: {v['id']} ({v['impact']}, {len(v['targets'])} element(s): {v['help']}) "
+        f"at {', '.join(v['targets'][:shown])}" + (f"; {v['summary'].splitlines()[-1].strip()}"
+                                                   if v["summary"] else "")
+        for v in violations)
+
+
+def set_theme(driver, mode: str) -> None:
+    """The pydata theme's light or dark colours, as its header switch sets them (without
+    storing the choice), once its colour transitions have finished."""
+    driver.execute_script("document.documentElement.dataset.theme = arguments[0];"
+                          "document.documentElement.dataset.mode = arguments[0];", mode)
+    deadline = time.monotonic() + 5
+    while driver.execute_script("return document.getAnimations().some((a) => a.playState === 'running');"):
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+
+
+# What the theme's mode changes: colours only. In dark mode axe runs its AA colour rules
+# (text contrast, links told apart from text), which halves what the second run costs.
+# (Not the tag "cat.color": it also holds the AAA contrast rule, which axe leaves off.)
+COLOUR_RULES = ["color-contrast", "link-in-text-block"]
+
+
+def axe_in_both_themes(driver) -> dict[str, list[dict]]:
+    """axe's violations in light mode (every rule) and in dark mode (its colour rules);
+    the page is left in light mode."""
+    set_theme(driver, "light")
+    found = {"light": axe_violations(driver)}
+    set_theme(driver, "dark")
+    found["dark"] = axe_violations(driver, COLOUR_RULES)
+    set_theme(driver, "light")
+    return found
+
+
+def assert_accessible(found: dict[str, list[dict]]) -> None:
+    """Fail on every serious or critical violation of ``found`` ({where: violations}),
+    all pages at once, so that one run lists everything there is to fix."""
+    lines = [describe_violations(where, blocking(violations))
+             for where, violations in found.items() if blocking(violations)]
+    if lines:
+        pytest.fail("axe-core found serious or critical accessibility violations "
+                    "(rule id, impact, elements, first targets):\n" + "\n".join(lines),
+                    pytrace=False)
+
+
+# --- Content that does not fit: clipped, or scrolled with a cue ----------------------
+
+# Every box in the page's content that cuts its content off sideways (overflow other than
+# visible, and wider content than box) must let a reader get at the rest: it scrolls
+# (overflow-x auto or scroll), the keyboard reaches it (tabindex >= 0, so arrow keys
+# scroll it), and it shows that it scrolls (a shadow at the edge with more, as a
+# background gradient, or a scrollbar the site styles, which is drawn whether or not the
+# pointer is over it). And the page itself is never wider than the window.
+OVERFLOW_JS = r"""
+const root = document.querySelector("article") || document.querySelector("main") || document.body;
+const describe = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+  + Array.from(el.classList).slice(0, 3).map((c) => "." + c).join("")
+  + ` (${el.scrollWidth} px of content in ${el.clientWidth} px: `
+  + JSON.stringify(el.innerText.slice(0, 60)) + ")";
+// What a reader sees of an element: not MathJax's copy of a formula for screen readers
+// (mjx-assistive-mml, clipped to nothing), which widens a formula's scrollWidth.
+const shown = (el) => el.getClientRects().length > 0 && !el.closest("mjx-assistive-mml");
+const cutOff = (box) => { const edge = box.getBoundingClientRect().right + 1;
+  return Array.from(box.querySelectorAll("*")).find((el) => shown(el)
+    && el.getBoundingClientRect().right > edge); };
+const problems = [];
+for (const el of root.querySelectorAll("*")) {
+  const style = getComputedStyle(el);
+  if (style.overflowX === "visible" || el.scrollWidth <= el.clientWidth + 1) continue;
+  if (el.getBoundingClientRect().width === 0) continue;  // not shown (a closed solution)
+  const why = [];
+  if (!["auto", "scroll"].includes(style.overflowX)) {
+    const hidden = cutOff(el);
+    if (hidden) why.push(`cut off (overflow-x: ${style.overflowX}) at ${hidden.tagName.toLowerCase()}`
+                         + ` ${JSON.stringify((hidden.innerText || "").slice(0, 40))}`);
+  }
+  else {
+    if (el.tabIndex < 0) why.push("scrolls, but the keyboard cannot reach it");
+    const shadow = style.backgroundImage.includes("gradient");
+    const scrollbar = style.scrollbarColor !== "auto" && style.scrollbarWidth !== "none";
+    if (!shadow && !scrollbar) why.push("scrolls, but shows no scrollbar or shadow");
+  }
+  if (why.length) problems.push(describe(el) + ": " + why.join("; "));
+}
+const page = document.documentElement;
+if (page.scrollWidth > window.innerWidth + 1) {
+  // The outermost element past the window's edge that no box of its own clips or scrolls.
+  const clips = (el) => { for (let a = el.parentElement; a && a !== page; a = a.parentElement)
+    if (getComputedStyle(a).overflowX !== "visible") return true; return false; };
+  const past = Array.from(document.body.querySelectorAll("*")).find((el) => shown(el)
+    && el.getBoundingClientRect().right > window.innerWidth + 1 && !clips(el));
+  problems.push(`the page is ${page.scrollWidth} px wide in a ${window.innerWidth} px window`
+                + (past ? ` (${describe(past)})` : ""));
+}
+return problems;
+"""
+
+PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": False}
+
+
+def overflow_problems(driver, widths=(None, PHONE)) -> dict[str, list[str]]:
+    """What does not fit on the page shown, at the window's width (None) and as on each
+    emulated screen of ``widths``: {width: problems}."""
+    found = {}
+    for screen in widths:
+        if screen:
+            driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", screen)
+            time.sleep(0.4)  # a layout at the new width; the theme sets tab stops 300 ms later
+        try:
+            width = driver.execute_script("return window.innerWidth;")
+            found[f"{width} px"] = driver.execute_script(OVERFLOW_JS)
+        finally:
+            if screen:
+                driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    return found

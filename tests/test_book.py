@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from browser import BROWSERS_OWN_REQUEST, LOCAL_HOSTS, chromium, console_errors, drain_logs, serve
+from browser import (BROWSERS_OWN_REQUEST, LOCAL_HOSTS, assert_accessible, axe_in_both_themes, chromium,
+                     console_errors, drain_logs, overflow_problems, serve)
 
 pytestmark = pytest.mark.slow
 
@@ -62,7 +63,9 @@ def test_every_chapter_shows_plots_and_a_comparison_table(built_book, root):
         if name in ("book/intro", "book/data", "book/reproduction"):
             continue
         assert page.count("<img") >= 1, f"{name} shows no plot"
-        assert "full vs reference" in page, f"{name} has no reference-vs-measured table"
+        # The column every comparison table keeps (one without a published reference
+        # has no reference column: dlcourse.report drops a column with no value).
+        assert "full profile: mean ± std (n)" in page, f"{name} has no reference-vs-measured table"
 
 
 # What a library's warning or log line looks like, whichever library wrote it: Python's
@@ -173,6 +176,39 @@ def test_every_claim_holds_for_the_numbers_of_this_build(built_book, root):
                 assert holds, f"{where}: the records contradict {claim['quote']!r}"
                 assert _words(claim["quote"]) in prose, \
                     f"{where}: {claim['quote']!r} is not a sentence of the chapter's prose"
+
+
+# A host name reserved for examples (RFC 2606), or a launch link of the theme's.
+PLACEHOLDER_OR_LAUNCH = re.compile(r'href="[^"]*(?:\bexample\.(?:org|com|net)\b|/hub/user-redirect/'
+                                   r'|mybinder\.org|colab\.research\.google\.com|deepnote\.com)[^"]*"')
+
+
+def test_no_page_links_to_a_placeholder_or_unset_hub(built_book, root):
+    """The launch button shows only when _config.yml sets a hub; no page links to an
+    example host (a placeholder left in the config) or to a launch URL without one."""
+    config = yaml.safe_load((root / "_config.yml").read_text())
+    hub = (config.get("launch_buttons") or {}).get("jupyterhub_url")
+    assert not hub or not re.search(r"\bexample\.(?:org|com|net)\b", hub), f"placeholder hub {hub}"
+    for path in sorted(built_book.rglob("*.html")):
+        page = path.read_text()
+        found = [] if hub else PLACEHOLDER_OR_LAUNCH.findall(page) + \
+            re.findall(r'class="[^"]*dropdown-launch-buttons', page)
+        found += re.findall(r'href="[^"]*\bexample\.(?:org|com|net)\b[^"]*"', page)
+        assert not found, f"{path.relative_to(built_book)} links to {found[:3]}"
+
+
+def test_intro_links_the_repository_and_gives_the_readmes_install_steps(built_book, root):
+    config = yaml.safe_load((root / "_config.yml").read_text())
+    page = (built_book / "book" / "intro.html").read_text()
+    assert f'href="{config["repository"]["url"]}"' in page, "the introduction does not link the repository"
+    text = html.unescape(re.sub(r"<[^>]+>", "", page))
+    quick_start = (root / "README.md").read_text().split("## Quick start", 1)[1]
+    commands = re.search(r"```bash\n(.*?)```", quick_start, flags=re.S).group(1).splitlines()
+    assert [c.split("#")[0].strip() for c in commands] == ["make book", "make test"], commands
+    for command in commands:
+        assert command in text, f"the introduction lacks the README's {command!r}"
+    for need in ("Python 3.11", "internet", "chromium", "npm", ".ci/run"):
+        assert need in text, f"the introduction does not say that the commands need {need}"
 
 
 def test_reproduction_page_pastes_this_builds_numbers(built_book):
@@ -319,10 +355,14 @@ def visits(browser, site, root, screenshot_dir) -> dict[str, dict]:
         shot = screenshot_dir / (name.replace("/", "_") + ".png")
         _screenshot(browser, shot)
         facts["console"], facts["network"] = drain_logs(browser)
+        checked = time.monotonic()  # what the accessibility checks cost, apart
+        facts["axe"] = axe_in_both_themes(browser)
+        facts["overflow"] = overflow_problems(browser)
         facts.update(mathjax=mathjax, url=browser.current_url, screenshot=shot,
-                     seconds=time.monotonic() - started)
+                     seconds=time.monotonic() - started, a11y_seconds=time.monotonic() - checked)
         seen[name] = facts
-    summary = {name: {"seconds": round(page["seconds"], 2), "images": len(page["images"]),
+    summary = {name: {"seconds": round(page["seconds"], 2),
+                      "a11y_seconds": round(page["a11y_seconds"], 2), "images": len(page["images"]),
                       "formulas": len(page["math"]), "outputs": len(page["outputs"]),
                       "links": len(page["links"]), "screenshot": page["screenshot"].name,
                       "requests": sum(e["method"] == "Network.requestWillBeSent"
@@ -473,7 +513,7 @@ def test_browser_comparison_tables_keep_rows_short_and_name_each_source_once(vis
     for name, page in visits.items():
         for table in page["tables"]:
             header, *rows = table["rows"]
-            if "reference" not in header["cells"]:
+            if "full profile: mean ± std (n)" not in header["cells"]:
                 continue
             tables += 1
             for row in rows:
@@ -569,7 +609,7 @@ def test_browser_every_chapter_states_its_runtime_per_profile(visits):
 
 def test_browser_download_launch_and_table_of_contents(visits, root, site):
     config = yaml.safe_load((root / "_config.yml").read_text())
-    hub = config["launch_buttons"]["jupyterhub_url"].rstrip("/")
+    hub = (config["launch_buttons"].get("jupyterhub_url") or "").rstrip("/")
     repo = config["repository"]["url"].rstrip("/").rsplit("/", 1)[1]
     titles = {name: page["title"] for name, page in visits.items()}
     for name, page in visits.items():
@@ -593,7 +633,11 @@ def test_browser_download_launch_and_table_of_contents(visits, root, site):
         notebook = json.loads(body)
         assert status == 200 and notebook["nbformat"] == 4
         assert any(cell.get("outputs") for cell in notebook["cells"]), f"{name}: notebook not executed"
-        # Launch: this chapter in JupyterLab on the configured JupyterHub (nbgitpuller).
+        # Launch: this chapter in JupyterLab on the configured JupyterHub (nbgitpuller),
+        # and no launch button at all while no hub is set.
+        if not hub:
+            assert not page["launch"], f"{name} offers a launch with no hub set: {page['launch']}"
+            continue
         launch = [href for href in page["launch"] if href.startswith(hub + "/")]
         assert launch, f"{name}: no launch button to {hub} ({page['launch']})"
         query = urllib.parse.parse_qs(urllib.parse.urlsplit(launch[0]).query)
@@ -654,3 +698,111 @@ def test_browser_search_finds_the_chapter_for_a_word_it_nearly_alone_contains(br
     (screenshot_dir / "search.json").write_text(json.dumps(searched, indent=1) + "\n")
     errors = console_errors(browser.get_log("browser"))
     assert not errors, errors
+
+
+# --- Every reader can read it (WCAG 2.1 AA) ----------------------------------------
+
+
+def test_browser_axe_finds_nothing_serious_in_light_or_dark_mode(visits):
+    """axe-core on every page, in the theme's light and dark colours (the visits ran it)."""
+    assert_accessible({f"{name} ({mode} mode)": violations
+                       for name, page in visits.items() for mode, violations in page["axe"].items()})
+
+
+def test_browser_tables_and_outputs_fit_or_scroll_visibly(visits):
+    """At 1280 px and at a phone's 390 px, nothing is cut off: a wide table scrolls in a
+    box that shows it scrolls and that the keyboard reaches; long output lines wrap."""
+    problems = [f"{name} at {width}: {problem}" for name, page in visits.items()
+                for width, found in page["overflow"].items() for problem in found]
+    assert not problems, f"{len(problems)} boxes do not fit:\n" + "\n".join(problems[:20])
+
+
+def test_browser_wide_tables_scroll_in_a_named_region(browser, site, visits):
+    """The reproduction page's table is wider than a phone: its scrolling box is a named
+    region the keyboard reaches (axe's scrollable-region-focusable), with a focus ring."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get(site + "book/reproduction.html")
+    _wait_for(browser, "document.readyState === 'complete'")
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                            {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": False})
+    try:
+        box = _wait_for(browser, "Array.from(document.querySelectorAll('article table'))"
+                        ".map((t) => t.parentElement).find((b) => b.scrollWidth > b.clientWidth"
+                        " && b.tabIndex === 0)", what="a table box that scrolls and takes focus")
+        assert box.get_attribute("role") == "region" and box.get_attribute("aria-label"), \
+            box.get_attribute("outerHTML")[:300]
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'});"
+                               "arguments[0].focus();", box)
+        ActionChains(browser).send_keys(Keys.ARROW_RIGHT * 5).perform()
+        _wait_for(browser, "document.activeElement.scrollLeft > 0", timeout=5,
+                  what="the arrow keys to scroll the focused table")  # smoothly: it takes a while
+        assert _focus_ring(browser, box), "the focused table box shows no focus ring"
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+FOCUS_RING_JS = """
+const el = arguments[0], s = getComputedStyle(el);
+const luminance = (c) => { const [r, g, b] = c.match(/[\\d.]+/g).slice(0, 3).map((v) => {
+  v = Number(v) / 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+let bg = el, bgColor = "rgb(255, 255, 255)";
+while (bg) { const c = getComputedStyle(bg).backgroundColor;
+  if (c && !c.startsWith("rgba(0, 0, 0, 0)") && c !== "transparent") { bgColor = c; break; }
+  bg = bg.parentElement; }
+const [a, b] = [luminance(s.outlineColor), luminance(bgColor)];
+return {focused: document.activeElement === el, style: s.outlineStyle,
+        width: parseFloat(s.outlineWidth), color: s.outlineColor, background: bgColor,
+        contrast: (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)};
+"""
+
+
+def _focus_ring(driver, element) -> bool:
+    """Whether ``element`` has the focus and shows it: an outline at least 2 px wide whose
+    colour has at least 3:1 contrast with the background behind it (WCAG 2.4.7, 1.4.11)."""
+    ring = driver.execute_script(FOCUS_RING_JS, element)
+    return ring["focused"] and ring["style"] not in ("none", "hidden") and ring["width"] >= 2 \
+        and ring["contrast"] >= 3
+
+
+PREVIOUS_TAB_STOP_JS = """
+const target = arguments[0];
+const stops = Array.from(document.querySelectorAll(
+  "a[href], button, input, select, textarea, summary, [tabindex]")).filter((el) =>
+  el.tabIndex >= 0 && !el.disabled && el.getClientRects().length > 0);
+const previous = stops[stops.indexOf(target) - 1];
+previous.scrollIntoView({block: "center"});
+previous.focus();
+return previous.outerHTML.slice(0, 120);
+"""
+
+
+def test_browser_solutions_open_from_the_keyboard_with_a_visible_focus(browser, site, visits):
+    """Tab reaches each solution's toggle, which shows a focus ring; Enter opens it, Space
+    closes it and opens it again."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    from dlcourse.experiments import chapters
+
+    hidden = "arguments[0].closest('.solution').classList.contains('toggle-hidden')"
+    for chapter in chapters():
+        browser.get(f"{site}book/{chapter}.html")
+        _wait_for(browser, "document.readyState === 'complete' && "
+                  "document.querySelector('article .solution button.toggle-button')")
+        toggles = browser.find_elements(By.CSS_SELECTOR, "article .solution button.toggle-button")
+        for number, toggle in enumerate(toggles, 1):
+            where = f"{chapter}: solution {number}'s toggle"
+            before = browser.execute_script(PREVIOUS_TAB_STOP_JS, toggle)
+            ActionChains(browser).send_keys(Keys.TAB).perform()
+            assert browser.switch_to.active_element == toggle, f"{where}: Tab from {before} misses it"
+            ring = browser.execute_script(FOCUS_RING_JS, toggle)
+            assert _focus_ring(browser, toggle), f"{where} shows no visible focus: {ring}"
+            for key, opened in ((Keys.ENTER, True), (Keys.SPACE, False), (Keys.SPACE, True)):
+                ActionChains(browser).send_keys(key).perform()
+                state = "!" if opened else ""
+                _wait_for(browser, f"{state}{hidden}".replace("arguments[0]", "document.activeElement"),
+                          timeout=5, what=f"{where} to {'open' if opened else 'close'} on {key!r}")

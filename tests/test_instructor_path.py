@@ -29,7 +29,8 @@ import pytest
 
 from assignment_samples import (HOSTILE_HTML, copy_course, feedback_comments, feedback_text,
                                 live_html, nbgrader)
-from browser import LOCAL_HOSTS, chromium, console_errors, drain_logs, serve
+from browser import (LOCAL_HOSTS, assert_accessible, axe_violations, chromium, console_errors,
+                     drain_logs, serve)
 from grader import samples
 from grader.assignment import get
 
@@ -256,10 +257,13 @@ def _visit(page_url: str, profile: Path) -> dict:
             images: Array.from(document.images).map((i) => ({src: i.src, complete: i.complete,
                 width: i.naturalWidth, height: i.naturalHeight}))};""")
         facts["console"], facts["network"] = drain_logs(driver)
+        facts["axe"] = axe_violations(driver)
     return facts
 
 
 def _offline_and_clean(facts: dict) -> None:
+    """No console error, no request off this machine, every image loaded, and nothing axe
+    calls serious or critical (the instructor is a reader too)."""
     assert not console_errors(facts["console"]), facts["console"]
     for event in facts["network"]:
         if event["method"] == "Network.requestWillBeSent":
@@ -268,6 +272,7 @@ def _offline_and_clean(facts: dict) -> None:
                 f"the page requested {url.geturl()} (it must work offline)"
     for image in facts["images"]:
         assert image["complete"] and image["width"] > 0 and image["height"] > 0, image
+    assert_accessible({facts["title"]: facts["axe"]})
 
 
 def test_class_report_in_the_browser(course, tmp_path):

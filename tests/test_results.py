@@ -214,3 +214,17 @@ def test_the_recorded_curves_are_drawn_as_a_band_over_seeds(tmp_path, monkeypatc
     lines = {line.get_label(): list(line.get_ydata()) for line in ax.get_lines()}
     assert lines["a (full, 2 seeds)"] == [2.5, 1.5]
     assert "this build" in lines and len(ax.collections) == 1  # the band
+
+
+def test_a_table_drops_the_columns_with_no_value_in_any_row():
+    """Without a published reference or this build's number in any row, their columns
+    (all dashes) would only widen the table; a column with one value stays."""
+    _, experiment, metric, label = next(item for item in report.table_items()
+                                        if not report.references(*item[1:3]))
+    records = [_record(experiment=experiment, metric=metric, values=[0.5, 0.51, 0.52])]
+    header, *_ = report.markdown_table([(experiment, metric, label)], records=records).splitlines()
+    assert header == "| experiment | metric | full profile: mean ± std (n) |", header
+    header, *_ = report.markdown_table([(experiment, metric, label)], {(experiment, metric): 0.5},
+                                       records=records).splitlines()
+    assert "this build (quick)" in header and "reference" not in header, header
+    assert report.table_lines(["a", "b"], [["1", "–"], ["–", "–"]]) == ["| a |", "| --- |", "| 1 |", "| – |"]
