@@ -9,6 +9,9 @@ script registered after the builder started (sphinx-thebe's ``const THEBE_JS_URL
 sphinx-togglebutton's selector) is added once as filename ``None`` and again as ``''``
 when writing starts, and the second ``const`` is a SyntaxError in the reader's console.
 
+It adds the figures' stylesheet (``dlcourse/static/figures.css``: their width, caption and
+dark mode), the one place the page styles what :func:`dlcourse.plotting.show` writes.
+
 And it makes the notebook a reader downloads (``_sources/<chapter>.ipynb``, which the
 theme copies from ``jupyter_execute/``) the executed one on every build: when MyST-NB
 takes a chapter's outputs from its execution cache, it writes the notebook without them.
@@ -19,6 +22,8 @@ import shutil
 from pathlib import Path
 
 MATHJAX_ENTRY = "mathjax/tex-mml-chtml.js"
+STATIC = Path(__file__).parent / "static"
+FIGURES_CSS = "figures.css"
 
 
 def _mathjax_es5() -> Path:
@@ -77,7 +82,14 @@ def _downloads_with_outputs(app, exception) -> None:
         nbformat.write(executed, path)
 
 
+def _add_figures_css(app) -> None:
+    if app.builder.format == "html":
+        app.config.html_static_path.append(str(STATIC))
+
+
 def setup(app):
+    app.connect("builder-inited", _add_figures_css)
+    app.add_css_file(FIGURES_CSS)
     app.connect("builder-inited", _add_local_mathjax)
     app.connect("build-finished", _downloads_with_outputs)
     # After the themes have added their per-page scripts (they use the default, 500).
