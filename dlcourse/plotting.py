@@ -194,13 +194,14 @@ def show_images(x, y, class_names=None, *, n=10, title=None):
                              squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
+    # Photos are not inverted in dark mode (figures.css): their text is mid grey, which
+    # reads on the light page and on the dark one.
+    text = {"color": "#808080"} if np.asarray(x[:1]).ndim == 4 else {}
     for ax, image, label in zip(axes.flat, x[:n], np.asarray(y).reshape(-1)[:n]):
         ax.imshow(image, cmap="binary" if image.ndim == 2 else None)
-        # Mid grey reads on the light page and, for photos (not inverted), on the dark one.
-        ax.set_title(class_names[label] if class_names else str(label), fontsize=9,
-                     color="#808080" if image.ndim == 3 else None)
+        ax.set_title(class_names[label] if class_names else str(label), fontsize=9, **text)
     if title:
-        fig.suptitle(title, color="#808080" if np.asarray(x).ndim == 4 else None)
+        fig.suptitle(title, **text)
     return fig
 
 

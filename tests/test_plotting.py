@@ -195,6 +195,16 @@ def test_the_regularisation_figures_give_a_regulariser_the_same_colour():
         assert len(colours) == 1, f"{label} is drawn in {colours}"
 
 
+@pytest.mark.parametrize("shape", [(10, 28, 28), (10, 32, 32, 3)], ids=["grey", "photos"])
+def test_sample_images_are_described_by_their_labels(shape):
+    x = np.random.default_rng(0).integers(0, 255, shape).astype("uint8")
+    fig = plotting.show_images(x, np.arange(10), [f"class {i}" for i in range(10)], title="mnist")
+    alt = plotting.describe(fig)
+    assert all(f"class {i}" in alt for i in range(10)) and "mnist" in alt, alt
+    html_ = plotting.figure_html(fig, "The first ten.", alt)
+    assert ("dl-photo" in html_) == (len(shape) == 4)  # photos are not inverted in dark mode
+
+
 def test_show_writes_an_svg_with_its_alt_text_and_a_caption(monkeypatch):
     shown = []
     monkeypatch.setattr("IPython.display.display", lambda data, raw: shown.append(data))
