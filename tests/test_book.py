@@ -198,7 +198,7 @@ return {
     in_article: article.contains(img), alt: img.getAttribute("alt") || "",
     rendered_width: img.getBoundingClientRect().width,
     caption: ((img.closest("figure") || {querySelector: () => null})
-              .querySelector("figcaption") || {innerText: ""}).innerText.trim()})),
+              .querySelector("figcaption") || {textContent: ""}).textContent.trim()})),
   links: Array.from(document.querySelectorAll("a[href]")).map((a) => a.href),
   math: Array.from(article.querySelectorAll(".math")).map((el) => ({
     typeset: el.querySelector("mjx-container") !== null, text: el.textContent.slice(0, 80)})),
