@@ -14,6 +14,10 @@ script registered after the builder started (sphinx-thebe's ``const THEBE_JS_URL
 sphinx-togglebutton's selector) is added once as filename ``None`` and again as ``''``
 when writing starts, and the second ``const`` is a SyntaxError in the reader's console.
 
+It adds the site's two stylesheets: ``static/a11y.css`` (wrapped outputs, tables that
+scroll visibly, focus rings) and ``static/figures.css`` (the figures' width, caption and
+dark mode, the one place the page styles what :func:`dlcourse.plotting.show` writes).
+
 And it offers a reader each chapter's notebook to download, the executed one, on every
 build: the theme offers ``_sources/<chapter>.ipynb`` (copied from ``jupyter_execute/``)
 only when a launch button is configured, and a course without a JupyterHub has none; and
@@ -29,9 +33,9 @@ from pathlib import Path
 MATHJAX_ENTRY = "mathjax/tex-mml-chtml.js"
 HERE = Path(__file__).resolve().parent
 # The site's own style for readers (WCAG 2.1 AA): wrapped outputs, tables that scroll
-# visibly, focus rings (static/a11y.css); and two of the theme's components, named as
-# they read (templates/).
-STYLESHEET = "a11y.css"
+# visibly, focus rings (static/a11y.css); the figures (static/figures.css); and two of
+# the theme's components, named as they read (templates/).
+STYLESHEETS = ("a11y.css", "figures.css")
 
 
 def _mathjax_es5() -> Path:
@@ -128,7 +132,8 @@ def _downloads_with_outputs(app, exception) -> None:
 
 def setup(app):
     app.connect("config-inited", _add_reader_style)
-    app.add_css_file(STYLESHEET, priority=900)  # after the themes' own
+    for stylesheet in STYLESHEETS:
+        app.add_css_file(stylesheet, priority=900)  # after the themes' own
     app.connect("html-page-context", _name_table_boxes)
     app.connect("builder-inited", _add_local_mathjax)
     app.connect("build-finished", _downloads_with_outputs)

@@ -208,7 +208,11 @@ def executed_with(profile: str | None = None) -> str:
 
 
 def glue_environment() -> None:
-    """Glue :func:`executed_with` as ``executed_with``: each page's "Executed with" line."""
+    """Glue :func:`executed_with` as ``executed_with``: each page's "Executed with" line.
+    Every chapter calls it first, so it also sets the book's figure style (SVG, fonts)."""
+    from dlcourse.plotting import book_style
+
+    book_style()
     glue_text("executed_with", executed_with())
 
 

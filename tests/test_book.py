@@ -295,7 +295,10 @@ return {
   images: Array.from(document.images).map((img) => ({
     src: img.currentSrc || img.src, complete: img.complete,
     width: img.naturalWidth, height: img.naturalHeight, shown: visible(img),
-    in_article: article.contains(img)})),
+    in_article: article.contains(img), alt: img.getAttribute("alt") || "",
+    rendered_width: img.getBoundingClientRect().width,
+    caption: ((img.closest("figure") || {querySelector: () => null})
+              .querySelector("figcaption") || {textContent: ""}).textContent.trim()})),
   links: Array.from(document.querySelectorAll("a[href]")).map((a) => a.href),
   math: Array.from(article.querySelectorAll(".math")).map((el) => ({
     typeset: el.querySelector("mjx-container") !== null, text: el.textContent.slice(0, 80)})),
@@ -419,6 +422,90 @@ def test_browser_every_image_loads(visits):
         if name not in ("book/intro", "book/reproduction"):
             plots = [img for img in page["images"] if img["in_article"]]
             assert plots, f"{name} shows no plot"
+
+
+# An alt text that is only where the image came from: a file name, a path or a hash.
+FILE_NAME_ALT = re.compile(r"^\S*\.(?:png|svg|jpe?g|gif)$|^[0-9a-f]{16,}|^\S*/\S*$", re.I)
+
+
+def test_browser_every_figure_has_alt_text_from_its_data_and_a_caption(visits):
+    """Issue 30: a figure's alt text says what it shows (a series and a value), not its
+    file's name, and a caption under it says what it is."""
+    for name, page in visits.items():
+        for img in (i for i in page["images"] if i["in_article"]):
+            alt, where = img["alt"].strip(), f"{name}: the image {img['src'][:60]}"
+            assert alt and not FILE_NAME_ALT.search(alt), f"{where} has the alt text {alt!r}"
+            assert re.search(r"\d", alt) and len(alt.split()) >= 5, f"{where}: alt {alt!r} names no data"
+            assert img["caption"], f"{where} has no caption"
+
+
+def test_browser_figures_are_not_shrunk_out_of_reading(visits):
+    """At 1280 px a figure shows at no less than half its own width (its text was set
+    for that width): a 17-inch wide PNG squeezed into the column had 4 px legends."""
+    for name, page in visits.items():
+        for img in (i for i in page["images"] if i["in_article"]):
+            assert img["rendered_width"] >= img["width"] / 2, \
+                f"{name}: {img['src'][:60]} shown {img['rendered_width']:.0f} px of {img['width']}"
+
+
+# The figures of a page at a phone's width, and their brightness in dark mode.
+FIGURES_JS = """
+return Array.from(document.querySelectorAll("article img")).map((img) => {
+  const r = img.getBoundingClientRect();
+  return {width: img.naturalWidth, shown: r.width, x: r.left + window.scrollX,
+          y: r.top + window.scrollY, h: r.height,
+          photo: img.closest("figure.dl-photo") !== null};
+});"""
+
+
+def test_browser_figures_on_a_phone(browser, site, visits, screenshot_dir):
+    """At 390 px (a phone) every figure still shows at half its width or more."""
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+    try:
+        for name in ("book/learning_rate", "book/regularization"):
+            browser.get(site + name + ".html")
+            _wait_for(browser, "document.readyState === 'complete'")
+            _wait_for(browser, "Array.from(document.images).every((img) => img.complete)")
+            figures = browser.execute_script(FIGURES_JS)
+            assert figures, f"{name} shows no figure"
+            for fig in figures:
+                assert fig["shown"] >= fig["width"] / 2, f"{name} at 390 px: {fig}"
+            browser.execute_script("document.querySelector('article img').scrollIntoView();")
+            browser.save_screenshot(str(screenshot_dir / (name.replace("/", "_") + "-phone.png")))
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_browser_figures_are_dark_in_dark_mode(browser, site, visits, screenshot_dir):
+    """In dark mode a figure is no light slab: the pixels where it shows are dark on
+    average (a white-backed PNG averages near white)."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    browser.get(site + "book/learning_rate.html")
+    _wait_for(browser, "document.readyState === 'complete'")
+    browser.execute_script("localStorage.setItem('mode', 'dark');"
+                           " document.documentElement.dataset.theme = 'dark';")
+    try:
+        _wait_for(browser, "Array.from(document.images).every((img) => img.complete)")
+        time.sleep(0.5)  # the colours change with a transition
+        figures = [f for f in browser.execute_script(FIGURES_JS) if not f["photo"]]
+        assert figures, "learning_rate shows no figure"
+        for i, fig in enumerate(figures):
+            browser.execute_script(f"window.scrollTo(0, {fig['y'] - 20});")
+            time.sleep(0.2)
+            top = browser.execute_script("return window.scrollY;")
+            shot = Image.open(BytesIO(browser.get_screenshot_as_png())).convert("L")
+            box = (int(fig["x"]), int(fig["y"] - top), int(fig["x"] + fig["shown"]),
+                   int(fig["y"] - top + min(fig["h"], shot.height - (fig["y"] - top))))
+            region = shot.crop(box)
+            region.save(screenshot_dir / f"book_learning_rate-dark-figure{i}.png")
+            brightness = sum(region.getdata()) / (region.width * region.height)
+            assert brightness < 100, f"figure {i} averages {brightness:.0f} of 255 in dark mode"
+    finally:
+        browser.execute_script("localStorage.setItem('mode', 'auto');")
 
 
 def test_browser_internal_links_resolve(visits, site):

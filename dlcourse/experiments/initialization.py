@@ -90,44 +90,50 @@ def statistics(outputs: dict, activation: str) -> str:
 
 
 def plot_grid(outputs: dict, activation: str, *, bins: int = 30):
-    """Histograms, one row per initialisation and one column per layer. The x range is
-    shared along a row, so shrinking or growing outputs show as a narrowing or a spike.
-    ReLU's zeros are left out of its histograms (their share is printed in the panel)."""
-    import matplotlib.pyplot as plt
+    """One panel per initialisation (two a row), the five layers' histograms overlaid,
+    layer 1 light to layer 5 dark: shrinking or growing outputs show as a narrowing or a
+    spike from one shade to the next. The x range is shared within a panel. ReLU's zeros
+    are left out of its histograms (their share is in the panel's title)."""
+    from matplotlib import colormaps
 
-    n_rows, n_cols = len(outputs), len(next(iter(outputs.values())))
-    fig, axes = plt.subplots(n_rows, n_cols, figsize=(2.4 * n_cols, 1.9 * n_rows),
-                             squeeze=False, sharey=True)
-    for r, (row, (init, layers)) in enumerate(zip(axes, outputs.items())):
+    from dlcourse.plotting import legend_outside, panels
+
+    fig, axes = panels(len(outputs), height=5.6)
+    shades = colormaps["viridis_r"]
+    for ax, (init, layers) in zip(axes, outputs.items()):
         if activation == "sigmoid":
             span = (0.0, 1.0)
         elif activation == "tanh":
             span = (-1.0, 1.0)
         else:
             span = (0.0, max(float(np.percentile(a, 99.5)) for a in layers) or 1.0)
-        for i, (ax, a) in enumerate(zip(row, layers)):
+        for i, a in enumerate(layers):
             values = a[a > 0] if activation == "relu" else a.ravel()
             ax.hist(values, bins=bins, range=span, weights=np.full(len(values), 1 / a.size),
-                    color="C0")
-            text = f"std {a.std():.2g}"
-            if activation == "relu":
-                text += f"\nzero {flat_share(a, activation):.0%}"
-            ax.text(0.97, 0.95, text, transform=ax.transAxes, ha="right", va="top", fontsize=8)
-            ax.tick_params(labelsize=7)
-            ax.locator_params(axis="x", nbins=4)
-            ax.ticklabel_format(axis="x", style="sci", scilimits=(-2, 3))
-            ax.xaxis.get_offset_text().set_fontsize(7)
-            if r == 0:  # (`row is axes[0]` is never true: indexing makes a new view)
-                ax.set_title(f"layer {i + 1}", fontsize=9)
-            if i == 0:
-                ax.set_ylabel(LABELS[init], fontsize=9)
-    fig.suptitle(f"{activation}: outputs of five untrained layers (share of all outputs per bin)",
-                 fontsize=10)
-    fig.tight_layout()
+                    histtype="step", linewidth=1.6, color=shades(0.15 + 0.85 * i / max(1, len(layers) - 1)),
+                    label=f"layer {i + 1}")
+        title = f"{LABELS[init]}: std {layers[0].std():.2g} → {layers[-1].std():.2g}"
+        if activation == "relu":
+            title += f", zero {flat_share(layers[-1], activation):.0%}"
+        ax.set_title(title)
+        ax.locator_params(axis="x", nbins=4)
+        ax.ticklabel_format(axis="x", style="sci", scilimits=(-2, 3))
+    for ax in axes[::2]:
+        ax.set_ylabel("share of outputs")
+    fig.suptitle(f"{activation}: outputs of five untrained layers")
+    legend_outside(fig, ncols=len(next(iter(outputs.values()))))
     return fig
 
 
-# ------------------------------------------------------------------ training on MNIST
+def describe_grid(outputs: dict, activation: str) -> str:
+    """The histograms' alt text: per initialisation, each layer's std and flat share."""
+    flat = "zero" if activation == "relu" else "saturated"
+    rows = [f"{LABELS[init]}: std " + ", ".join(f"{a.std():.2g}" for a in layers)
+            + f"; {flat} " + ", ".join(f"{flat_share(a, activation):.0%}" for a in layers)
+            for init, layers in outputs.items()]
+    return (f"Histograms of {activation} outputs in layers 1 to {len(next(iter(outputs.values())))}"
+            f" per initialisation. " + ". ".join(rows) + ".")
+
 
 def experiment_id(activation: str, init: str) -> str:
     return f"init_{activation}_{init}"
@@ -187,20 +193,16 @@ TABLE = table("initialization")
 def plot_training(runs: dict, metric: str = "val_accuracy", *, build_label: str = "this build"):
     """One panel per activation, one band per initialisation (its recorded full-profile
     runs over their seeds, :func:`dlcourse.plotting.plot_recorded`) with this build's
-    run dotted over it, each initialisation in the same colour in every panel."""
-    import matplotlib.pyplot as plt
-
-    from dlcourse.plotting import plot_recorded
+    run dotted over it, each initialisation in its chapter colour in every panel."""
+    from dlcourse.plotting import panels, plot_recorded
 
     activations = list(dict.fromkeys(act for act, _ in runs))
-    fig, axes = plt.subplots(1, len(activations), figsize=(6.5 * len(activations), 4.2),
-                             sharey=True, squeeze=False)
-    colors = {LABELS[init]: f"C{INITIALIZERS.index(init)}" for init in INITIALIZERS}
-    for ax, act in zip(axes[0], activations):
+    fig, axes = panels(len(activations), sharey=True)
+    for ax, act in zip(axes, activations):
         inits = [init for a, init in runs if a == act]
         plot_recorded({LABELS[i]: experiment_id(act, i) for i in inits}, metric, ax=ax,
                       build={LABELS[i]: runs[act, i].history for i in inits},
-                      build_label=build_label, colors=colors,
+                      build_label=build_label,
                       title=f"{act}: {metric.replace('val_', 'validation ')}",
                       ylabel=metric.replace("val_", "validation ").replace("_", " "))
     return fig

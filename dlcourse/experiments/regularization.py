@@ -192,22 +192,21 @@ TABLE = table("regularization")
 
 
 def plot_recorded_train_val(runs: dict, *, build_label: str = "this build"):
-    """One panel per regulariser: its recorded full-profile training and validation
-    cross-entropy (the mean over the seeds, min-max band), this build's run dotted."""
-    import matplotlib.pyplot as plt
+    """One panel per regulariser (two a row), in its chapter colour as in
+    :func:`dlcourse.plotting.plot_train_val`: its recorded full-profile training (solid)
+    and validation (dashed) cross-entropy, the mean over the seeds with a min-max band,
+    this build's run dotted."""
+    from dlcourse.plotting import color_for, legend_outside, panels, plot_recorded
 
-    from dlcourse.plotting import plot_recorded
-
-    fig, axes = plt.subplots(1, len(runs), figsize=(3.6 * len(runs), 3.6), sharey=True,
-                             squeeze=False)
-    for ax, (name, run) in zip(axes[0], runs.items()):
-        for curve, label, color in (("crossentropy", "training", "C0"),
-                                    ("val_crossentropy", "validation", "C1")):
-            plot_recorded({label: experiment_id(name)}, curve, ax=ax, colors={label: color},
+    fig, axes = panels(len(runs), sharey=True)
+    for ax, (name, run) in zip(axes, runs.items()):
+        for curve, label, style in (("crossentropy", "training", "-"),
+                                    ("val_crossentropy", "validation", "--")):
+            plot_recorded({label: experiment_id(name)}, curve, ax=ax,
+                          colors={label: color_for(LABELS[name])}, linestyle=style,
                           build={label: run.history}, build_label=build_label,
                           title=LABELS[name], ylabel="cross-entropy")
-        handles, labels = ax.get_legend_handles_labels()
-        keep = dict(zip(labels, handles))  # the build's entry once
-        ax.legend(keep.values(), keep.keys(), fontsize=7)
-    fig.tight_layout()
+    recorded = [label for label in dict.fromkeys(
+        text for ax in axes for text in ax.get_legend_handles_labels()[1])]
+    legend_outside(fig, neutral=recorded)
     return fig
