@@ -145,9 +145,13 @@ def _prose(source: str) -> str:
     return _words(re.sub(r"^```\{code-cell\}.*?^```$", " ", source, flags=re.S | re.M))
 
 
+# Sphinx's smart quotes turn a source's straight quotes into typographic ones.
+STRAIGHT = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
+
+
 def _page_text(page: str) -> str:
     body = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
-    return _words(html.unescape(re.sub(r"<[^>]+>", "", body)))
+    return _words(html.unescape(re.sub(r"<[^>]+>", "", body))).translate(STRAIGHT)
 
 
 def test_every_claim_holds_for_the_numbers_of_this_build(built_book, root):
