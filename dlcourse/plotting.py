@@ -159,7 +159,10 @@ def figure_html(fig, caption: str, alt: str) -> str:
     classes = "dl-figure" + (" dl-wide" if wide else "") + (
         " dl-photo" if any(im.get_array().ndim == 3 for ax in fig.axes for im in ax.images)
         else "")
-    return (f'<figure class="{classes}"><div class="dl-figure-frame">'
+    # On a phone a two-panel figure is wider than the column: its frame scrolls, so the
+    # keyboard must reach it and a screen reader must name it (axe's scrollable-region rule).
+    return (f'<figure class="{classes}"><div class="dl-figure-frame" tabindex="0" role="region" '
+            f'aria-label="figure: {html.escape(caption)}">'
             f'<img src="data:image/svg+xml;base64,{data}" alt="{html.escape(alt)}"></div>'
             f"<figcaption>{html.escape(caption)}</figcaption></figure>")
 
