@@ -15,8 +15,9 @@ the cached rebuild runs on the first.
 
 ``--profile full`` builds the whole book once with ``DLCOURSE_PROFILE=full`` instead (one
 to two hours on 2 cores), prints each chapter's execution time as myst-nb measured it,
-and compares every number the chapters' tables measured with the records' seeds: the
-same seed (the profile's first) and the mean ± 2 std of all of them.
+checks every claim of the book as tests/test_book.py checks the quick build's (and fails
+on a contradiction), and compares every number the chapters' tables measured with the
+records' seeds: the same seed (the profile's first) and the mean ± 2 std of all of them.
 """
 from __future__ import annotations
 
@@ -109,6 +110,27 @@ def glued_numbers(build: Path) -> dict[str, float]:
     return found
 
 
+def report_claims(copy: Path) -> None:
+    """The book's comparative sentences checked against this build's numbers, as
+    tests/test_book.py checks the quick build's; the run fails on any contradiction."""
+    from dlcourse.claims import check_build
+    from dlcourse.experiments import chapters
+
+    experiment_pages = [f"book/{chapter}" for chapter in chapters()]
+    found, problems = check_build(copy / "_build", copy, experiment_pages)
+    print(f"- claims checked: {sum(map(len, found.values()))} in all")
+    for page, claims in found.items():
+        if claims:
+            kinds = collections.Counter(c["kind"] for c in claims.values())
+            print(f"  - {page} ({kinds['build']} about this build, {kinds['records']} about "
+                  f"the records): " + ", ".join(
+                      f"{n} ({'yes' if c['holds'] else 'no'})" if c["kind"] == "build" else n
+                      for n, c in claims.items()))
+    missing = [page for page in experiment_pages if not found.get(page)]
+    if missing or problems:
+        raise SystemExit("claims that fail:\n" + "\n".join(problems + [f"no claim on {m}" for m in missing]))
+
+
 def full_build() -> None:
     from dlcourse.report import measured_key, table_items
     from dlcourse.results import find_record, load_records
@@ -126,6 +148,7 @@ def full_build() -> None:
         chapters = dict((c, float(t)) for c, t in EXECUTED.findall(log[0]))
         print("- per chapter (execution): " + "; ".join(
             f"{c} {t / 60:.1f} min" for c, t in chapters.items()))
+        report_claims(copy)
         records, glued = load_records(), glued_numbers(copy / "_build")
         print("\n| chapter | experiment | metric | this build | seed's record | "
               "records: mean ± std (n) | within 2 std |\n| --- | --- | --- | --- | --- | --- | --- |")

@@ -147,3 +147,75 @@ def recorded_mean(experiment: str, metric: str, records: list[dict] | None = Non
 
     record = find_record(load_records() if records is None else records, experiment, metric)
     return record["mean"] if record else None
+
+
+# --- Checking a built book's claims (tests/test_book.py; benchmarks/book_build.py --profile full)
+
+# Sphinx's smart quotes turn a source's straight quotes into typographic ones.
+_STRAIGHT = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _prose(source: str) -> str:
+    """A chapter's Markdown without its code cells: what a reader reads as text."""
+    import re
+
+    return _words(re.sub(r"^```\{code-cell\}.*?^```$", " ", source, flags=re.S | re.M))
+
+
+def _page_text(page: str) -> str:
+    import html
+    import re
+
+    body = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    return _words(html.unescape(re.sub(r"<[^>]+>", "", body))).translate(_STRAIGHT)
+
+
+def built_claims(build: "Path", pages: list[str]) -> dict[str, dict[str, dict]]:
+    """page -> claim name -> its record, from a build's ``jupyter_execute/<page>.glue.json``
+    (``build`` is the ``_build`` folder)."""
+    found = {}
+    for page in pages:
+        path = build / "jupyter_execute" / f"{page}.glue.json"
+        glue = json.loads(path.read_text()) if path.exists() else {}
+        found[page] = {key.removeprefix("claim__"): read(value["data"])
+                       for key, value in glue.items() if key.startswith("claim__")}
+    return found
+
+
+def check_build(build: "Path", root: "Path", pages: list[str]) -> tuple[dict, list[str]]:
+    """Every claim of a built book, checked again: a sentence about this build says what
+    its numbers give and the page shows it; a sentence about the recorded runs is in the
+    chapter's prose and the records bear it out. Returns the claims per page and the
+    problems found (none for a book that tells the truth)."""
+    found, problems = built_claims(build, pages), []
+    for page, claims in found.items():
+        source = (root / f"{page}.md").read_text()
+        html_page = build / "html" / f"{page}.html"
+        prose = _prose(source)
+        shown_page = _page_text(html_page.read_text()) if html_page.exists() else ""
+        for name, claim in claims.items():
+            where = f"{page}, claim {name!r}"
+            if claim["holds"] is None:
+                continue  # a record not yet run makes no claim (about_the_records)
+            holds = evaluate(claim["rule"], claim["numbers"])
+            if holds != claim["holds"]:
+                problems.append(f"{where}: the page evaluated its rule otherwise")
+            if claim["kind"] == "build":
+                if claim["shown"] != (claim["yes"] if holds else claim["no"]):
+                    problems.append(f"{where}: the page glued the other wording")
+                if f"{{glue:md}}`{name}`" not in source:
+                    problems.append(f"{where}: the prose never shows it")
+                said = _words(claim["shown"].replace("`", "").replace("*", ""))
+                if said not in shown_page:
+                    problems.append(f"{where}: the page does not say {said!r}")
+            else:
+                if not holds:
+                    problems.append(f"{where}: the records contradict {claim['quote']!r}")
+                if _words(claim["quote"]) not in prose:
+                    problems.append(f"{where}: {claim['quote']!r} is not a sentence of the "
+                                    f"chapter's prose")
+    return found, problems

@@ -66,3 +66,54 @@ def test_numbers_must_be_plain():
     with pytest.raises(TypeError, match="number"):
         claims.evaluate("a", {"a": object()})
     assert claims.evaluate("a[-1] > a[0] and mean(a) == 2", {"a": np.arange(1, 4)})
+
+
+def _built(tmp_path, source: str, html: str, records: dict) -> tuple:
+    """A one-page book as jupyter-book leaves it: the chapter, its page, its glue."""
+    import json
+
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "ch.md").write_text(source)
+    build = tmp_path / "_build"
+    (build / "html" / "book").mkdir(parents=True)
+    (build / "html" / "book" / "ch.html").write_text(html)
+    (build / "jupyter_execute" / "book").mkdir(parents=True)
+    glue = {f"claim__{name}": {"data": {"text/plain": json.dumps(record)}}
+            for name, record in records.items()}
+    (build / "jupyter_execute" / "book" / "ch.glue.json").write_text(json.dumps(glue))
+    return build, tmp_path
+
+
+SOURCE = ("# Ch\n\nThe rate {glue:md}`order`. The curve stays flat for three epochs.\n\n"
+          "```{code-cell} ipython3\nprint('the curve falls')\n```\n")
+HTML = "<p>The rate <em>rises</em>. The curve stays flat for three epochs.</p>"
+BUILD = {"kind": "build", "rule": "rising(c)", "numbers": {"c": [1, 2]}, "holds": True,
+         "yes": "*rises*", "no": "falls", "shown": "*rises*"}
+RECORDS = {"kind": "records", "rule": "max(c) - min(c) < 0.01", "numbers": {"c": [0.5, 0.505]},
+           "holds": True, "quote": "stays flat for three epochs"}
+
+
+def test_a_built_book_whose_claims_hold_passes(tmp_path):
+    build, root = _built(tmp_path, SOURCE, HTML, {"order": BUILD, "flat": RECORDS})
+    found, problems = claims.check_build(build, root, ["book/ch"])
+    assert problems == [] and sorted(found["book/ch"]) == ["flat", "order"]
+
+
+@pytest.mark.parametrize("wrong, expected", [
+    # the notebook glued "holds" for numbers that do not give it
+    ({"order": {**BUILD, "numbers": {"c": [2, 1]}}}, "evaluated its rule otherwise"),
+    # the words shown are the other wording's
+    ({"order": {**BUILD, "shown": "falls"}}, "glued the other wording"),
+    # the page does not show what was glued (a stale or edited page)
+    ({"order": {**BUILD, "yes": "*climbs*", "shown": "*climbs*"}}, "does not say 'climbs'"),
+    # a claim the prose never shows with {glue:md}
+    ({"other": BUILD}, "the prose never shows it"),
+    # records that contradict the sentence, with the notebook's verdict forged to agree
+    ({"flat": {**RECORDS, "numbers": {"c": [0.5, 0.6]}, "holds": False}}, "records contradict"),
+    # a quote that only a code cell prints, not the prose
+    ({"flat": {**RECORDS, "quote": "the curve falls"}}, "not a sentence of the chapter's prose"),
+])
+def test_a_built_book_with_a_wrong_claim_is_caught(tmp_path, wrong, expected):
+    build, root = _built(tmp_path, SOURCE, HTML, {"order": BUILD, "flat": RECORDS, **wrong})
+    _, problems = claims.check_build(build, root, ["book/ch"])
+    assert any(expected in p for p in problems), problems
