@@ -74,7 +74,33 @@ def cited(refs, numbers: dict[str, int]) -> str:
 
 
 def legend(numbers: dict[str, int]) -> str:
-    return " ".join(f"[{n}] {source}." for source, n in numbers.items())
+    """``[1] Géron (2019), handson-ml2.``: each source by its short name; the chapter's
+    References section gives it in full."""
+    from dlcourse.sources import SOURCES
+
+    return " ".join(f"[{n}] {SOURCES[source].short}." for source, n in numbers.items())
+
+
+def chapter_sources(chapter: str, *also: str) -> list[str]:
+    """The keys of the sources a chapter cites: its tables' reference numbers' (in the
+    order the table cites them), then ``also`` (the works its prose discusses)."""
+    keys = list(numbered_sources(references(e, m) for e, m, _ in table(chapter))) \
+        if chapter in chapters() else []
+    return keys + [key for key in also if key not in keys]
+
+
+def references_markdown(chapter: str, *also: str) -> str:
+    """A chapter's References section's list: every source it cites, once, in full."""
+    from dlcourse.sources import citation
+
+    return "\n".join(f"- {citation(key)}" for key in chapter_sources(chapter, *also))
+
+
+def show_references(chapter: str, *also: str) -> None:
+    """Display the list of :func:`references_markdown` (a cell under ``## References``)."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(references_markdown(chapter, *also)))
 
 
 NBSP = "\u00a0"  # a table cell's number and its spread stay on one line
@@ -248,7 +274,8 @@ mean and spread over seeds of this book's own full-profile run (recorded in
 `book/results/reproduction.json` by `python -m dlcourse.reproduce --profile full`),
 and the number this build measured when it executed the chapter, in the profile the
 site was built with. A quick-profile build trains on small slices for a few epochs, so
-its numbers are lower than the full profile's; they show the same phenomena.
+its numbers are lower than the full profile's, and where its runs do not show what the
+full profile's do, the chapter says so.
 
 **Executed with:** {glue:md}`executed_with`.
 
@@ -284,6 +311,8 @@ def glue_full_cells(records: list[dict] | None = None) -> None:
 
 
 def reproduction_page() -> str:
+    from dlcourse.sources import citation
+
     items = list(table_items())
     numbers = numbered_sources(references(e, m) for _, e, m, _ in items)
     header = ["chapter", "experiment", "metric", "reference", "full profile: mean ± std (n)",
@@ -294,7 +323,8 @@ def reproduction_page() -> str:
               f"{{glue:text}}`{chapter}.md::{measured_key(experiment, metric)}:.4f`"]
              for chapter, experiment, metric, label in items]
     lines = [_PAGE_HEAD.rstrip("\n"), ""] + table_lines(header, cells)
-    lines += ["", f"References: {legend(numbers)}"]
+    lines += ["", f"References: {legend(numbers)}", "", "## References", ""]
+    lines += [f"- {citation(key)}" for key in numbers]
     return "\n".join(lines) + "\n"
 
 

@@ -135,6 +135,26 @@ def test_every_claim_holds_for_the_numbers_of_this_build(built_book, root):
     assert not problems, "\n".join(problems)
 
 
+def test_each_chapter_page_lists_its_references_with_their_links(built_book, root):
+    """The References section's cell renders: every source of the chapter, linked."""
+    from dlcourse.report import chapter_sources
+    from dlcourse.sources import SOURCES
+
+    for name in toc_files(root):
+        source = (root / f"{name}.md").read_text()
+        call = re.search(r'show_references\("(\w+)"((?:, "\w+")*)\)', source)
+        if not call:
+            continue
+        page = (built_book / f"{name}.html").read_text()
+        assert re.search(r"<h2>References<a", page), f"{name}: no References heading"
+        section = page.split('id="references"', 1)[1]
+        for key in chapter_sources(call.group(1), *re.findall(r'"(\w+)"', call.group(2))):
+            s = SOURCES[key]
+            assert html.escape(s.title, quote=False) in section, f"{name}: {key} not listed"
+            if s.url:
+                assert f'href="{html.escape(s.url)}"' in section, f"{name}: {key} not linked"
+
+
 # A host name reserved for examples (RFC 2606), or a launch link of the theme's.
 PLACEHOLDER_OR_LAUNCH = re.compile(r'href="[^"]*(?:\bexample\.(?:org|com|net)\b|/hub/user-redirect/'
                                    r'|mybinder\.org|colab\.research\.google\.com|deepnote\.com)[^"]*"')

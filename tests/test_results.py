@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 from dlcourse import report
 from dlcourse.results import FIELDS, find_record, load_records, make_record, save_record
+from dlcourse.sources import SOURCES, Source, citation
 
 
 def _record(**overrides):
@@ -64,7 +66,8 @@ def test_table_shows_reference_full_and_this_build():
     row = row.replace(report.NBSP, " ")
     assert row.startswith(f"| {label} | {metric} | {value:.4f} [1]")
     assert f"{value:.4f} ± 0.0100 (n=3)" in row and "0.8123" in row and "agrees" in row
-    assert source not in row and sources.startswith(f"References: [1] {source}.")
+    short = SOURCES[source].short
+    assert short not in row and sources.startswith(f"References: [1] {short}.")
     assert "Full profile recorded with Keras" in sources
 
 
@@ -72,7 +75,7 @@ def test_each_source_is_named_once_per_table():
     items = list(report.table("cifar10"))
     table = report.markdown_table(items, records=[])
     for source in {src for e, m, _ in items for _, src in report.references(e, m)}:
-        assert table.count(source) == 1, source
+        assert table.count(SOURCES[source].short) == 1, source
 
 
 @pytest.mark.parametrize("b_values, expected", [([0.50, 0.51, 0.52], "within"),
@@ -98,7 +101,9 @@ def test_reproduction_page_lists_every_reference_number():
     page = report.reproduction_page()
     for e in load_all().values():
         for value, source in (ref for refs in e.references.values() for ref in refs):
-            assert f"{value:.4f}{report.NBSP}[" in page and f"] {source}." in page, (e.id, value)
+            assert f"{value:.4f}{report.NBSP}[" in page and f"] {SOURCES[source].short}." in page, \
+                (e.id, value)
+            assert page.count(citation(source)) == 1, f"{source} is not cited once in full"
 
 
 def test_the_chapters_are_the_toc_pages_that_have_experiments():
@@ -117,7 +122,7 @@ def test_an_experiment_shows_only_what_it_records_and_references_only_what_it_sh
 
     with pytest.raises(ValueError, match="must be shown"):
         Experiment(id="x", label="x", settings_key="mnist_lr", run=None, metrics=("a",),
-                   shown=("a",), chapter="c", references={"b": [(1.0, "somewhere")]})
+                   shown=("a",), chapter="c", references={"b": [(1.0, "geron2019")]})
     with pytest.raises(ValueError, match="recorded"):
         Experiment(id="x", label="x", settings_key="mnist_lr", run=None, metrics=("a",),
                    shown=("b",), chapter="c")
@@ -228,3 +233,33 @@ def test_a_table_drops_the_columns_with_no_value_in_any_row():
                                        records=records).splitlines()
     assert "this build (quick)" in header and "reference" not in header, header
     assert report.table_lines(["a", "b"], [["1", "–"], ["–", "–"]]) == ["| a |", "| --- |", "| 1 |", "| – |"]
+
+
+def test_a_reference_number_names_a_source_the_book_cites_in_full():
+    from dlcourse.experiments import Experiment
+
+    with pytest.raises(ValueError, match="not in dlcourse.sources"):
+        Experiment(id="x", label="x", settings_key="mnist_lr", run=None, metrics=("a",),
+                   shown=("a",), chapter="c", references={"a": [(1.0, "a blog somewhere")]})
+    with pytest.raises(ValueError, match="says why"):
+        Source("x", None, "A post", "blog post")          # no author, no link, no reason
+    for key, source in SOURCES.items():
+        assert source.author and source.url or source.note, key
+
+
+@pytest.mark.parametrize("page", ["data", "learning_rate", "optimizers", "schedules",
+                                  "initialization", "regularization", "cifar10"])
+def test_each_chapter_ends_with_its_references_each_cited_once(page, root):
+    from dlcourse.experiments import chapters
+
+    source = (root / "book" / f"{page}.md").read_text()
+    call = re.search(r'^## References\n\n```\{code-cell\} ipython3\n:tags: \[remove-input\]\n'
+                     r'from dlcourse.report import show_references\n'
+                     r'show_references\("(\w+)"((?:, "\w+")*)\)\n```\s*$', source, flags=re.M)
+    assert call and call.group(1) == page, f"book/{page}.md does not end with its References cell"
+    listed = report.references_markdown(page, *re.findall(r'"(\w+)"', call.group(2)))
+    keys = report.chapter_sources(page, *re.findall(r'"(\w+)"', call.group(2)))
+    assert len(keys) == len(set(keys)) == listed.count("\n- ") + 1
+    if page in chapters():
+        tables = {s for e, m, _ in report.table(page) for _, s in report.references(e, m)}
+        assert tables <= set(keys), f"{page}: its table cites {tables - set(keys)} without a reference"

@@ -27,9 +27,14 @@ class Experiment:
     metrics: tuple[str, ...]  # recorded by reproduce; the last one tells a run is recorded
     shown: tuple[str, ...]    # the metrics its chapter's table shows
     chapter: str
-    references: dict = field(default_factory=dict)  # metric -> [(value, source), ...]
+    references: dict = field(default_factory=dict)  # metric -> [(value, source key), ...]
 
     def __post_init__(self):
+        from dlcourse.sources import SOURCES
+
+        unknown = {s for refs in self.references.values() for _, s in refs} - set(SOURCES)
+        if unknown:
+            raise ValueError(f"{self.id}: sources {sorted(unknown)} are not in dlcourse.sources")
         if not set(self.references) <= set(self.shown) <= set(self.metrics):
             raise ValueError(f"{self.id}: references {sorted(self.references)} must be shown "
                              f"{self.shown}, and shown metrics recorded {self.metrics}")

@@ -377,8 +377,7 @@ def train_one_cycle(settings: RunSettings, seed: int, *, max_rate: float = ONE_C
 
 # ------------------------------------------------------------------------ registry
 
-HANDSON = "Hands-On ML 2nd ed. (handson-ml2), ch. 11, exercise 8 solution notebook"
-CIFAR_POST = "the original post of the CIFAR-10 exercise"
+HANDSON, CIFAR_POST = "geron2019", "post_cifar10"   # keys of dlcourse.sources
 
 
 def _declare(id, train=None, *, label, settings="cifar10_deep", references=(),

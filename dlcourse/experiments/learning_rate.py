@@ -26,7 +26,7 @@ def experiment_id(learning_rate: float) -> str:
 
 
 MAIN = EXTREMES + (CONTROL,)
-LR_POST = "the original post (RMSprop on MNIST, learning rate 0.5 vs 1e-6)"
+LR_POST = "post_learning_rate"   # a key of dlcourse.sources
 PUBLISHED = {0.5: {"test_loss": [(4.290, LR_POST)], "test_accuracy": [(0.3456, LR_POST)]},
              1e-6: {"test_loss": [(1.021, LR_POST)], "test_accuracy": [(0.8087, LR_POST)]}}
 

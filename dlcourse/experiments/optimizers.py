@@ -96,7 +96,7 @@ def experiment_id(name: str) -> str:
     return f"fashion_{name.lower()}"
 
 
-OPT_POST = "the original post (optimizers on Fashion-MNIST)"
+OPT_POST = "post_optimizers"   # a key of dlcourse.sources
 PUBLISHED = {"Adam": {"train_accuracy": [(0.8860, OPT_POST)], "val_loss": [(0.3354, OPT_POST)],
                       "val_accuracy": [(0.8782, OPT_POST)]}}
 
