@@ -69,7 +69,7 @@ SOURCES: dict[str, Source] = {
         "arXiv:1708.07747, 2017", "https://arxiv.org/abs/1708.07747"),
     "krizhevsky2009": Source(
         "CIFAR-10", "Alex Krizhevsky", "Learning Multiple Layers of Features from Tiny Images",
-        "technical report, University of Toronto, 2009",
+        "Technical report, University of Toronto, 2009",
         "https://www.cs.toronto.edu/~kriz/learning-features-2009-TR.pdf"),
     # the methods
     "tieleman2012": Source(
