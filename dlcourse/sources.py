@@ -98,7 +98,7 @@ SOURCES: dict[str, Source] = {
         "https://arxiv.org/abs/1608.03983"),
     "smith2018": Source(
         "1cycle", "Leslie N. Smith",
-        "A disciplined approach to neural network hyper-parameters: Part 1 -- learning rate, "
+        "A disciplined approach to neural network hyper-parameters: Part 1 – learning rate, "
         "batch size, momentum, and weight decay", "arXiv:1803.09820, 2018",
         "https://arxiv.org/abs/1803.09820"),
     "glorot2010": Source(
