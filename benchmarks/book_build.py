@@ -5,8 +5,8 @@ of one chapter's prose; and the full profile's cost, summed from the recorded ru
     python benchmarks/book_build.py --profile full     # the whole book at full scale
 
 The build runs on a copy of the repository's tracked files in a temporary folder (the
-working tree and its `_build/` are never touched), with the README's command,
-``jupyter-book build -W --keep-going .``. The full profile is not rebuilt here (hours):
+working tree and its `_build/` are never touched), with the command
+``make book`` runs, ``jupyter-book build -W --keep-going .``. The full profile is not rebuilt here (hours):
 its figure is the sum of the ``seconds`` of every full-profile record in
 ``book/results/reproduction.json``, which ``python -m dlcourse.reproduce --profile full``
 measured, per chapter. With ``--backends``, the scratch build runs once per Keras backend

@@ -433,7 +433,7 @@ def error_log(student: str) -> Path:
 
 
 class Status(enum.IntEnum):
-    """The exit status of ``python -m grader grade`` (README, "Exit status")."""
+    """The exit status of ``python -m grader grade`` (book/guides/instructors.md, "Exit status")."""
 
     GRADED = 0  # every submission selected is in the gradebook, whatever its points
     CANNOT_GRADE = 2  # nothing graded: no submission, a wrong option, missing data

@@ -31,6 +31,12 @@ def toc_files(root: Path) -> list[str]:
     return files
 
 
+def guide_files(root: Path) -> list[str]:
+    """The guides for students, instructors and maintainers: the pages of _toc.yml's last
+    part, prose only (no code runs on them, so they show no plot, runtime or output)."""
+    return [name for name in toc_files(root) if name.startswith("book/guides/")]
+
+
 @pytest.fixture(scope="session")
 def built_book(root, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("book")
@@ -60,7 +66,7 @@ def test_data_page_shows_executed_outputs(built_book):
 
 def test_every_chapter_shows_plots_and_a_comparison_table(built_book, root):
     for name, page in pages(built_book, root).items():
-        if name in ("book/intro", "book/data", "book/reproduction"):
+        if name in ("book/intro", "book/data", "book/reproduction", *guide_files(root)):
             continue
         assert page.count("<img") >= 1, f"{name} shows no plot"
         # The column every comparison table keeps (one without a published reference
@@ -174,6 +180,20 @@ def test_no_page_links_to_a_placeholder_or_unset_hub(built_book, root):
         assert not found, f"{path.relative_to(built_book)} links to {found[:3]}"
 
 
+def test_the_readme_leads_to_each_guide_and_the_guides_are_the_books_last_part(root):
+    """The README is short: the two commands, what they need, and where to go next, which
+    names each guide by its path in the repository; the guides are the last pages of the
+    book, and every other page of _toc.yml is the introduction or a chapter."""
+    readme = (root / "README.md").read_text()
+    guides = guide_files(root)
+    assert len(guides) == 3 and set(guides) <= NO_EXPERIMENT, guides
+    assert toc_files(root)[-len(guides):] == guides, "the guides are not the book's last part"
+    next_steps = readme.split("## Where to go next", 1)[1]
+    for guide in guides:
+        assert f"]({guide}.md)" in next_steps, f"the README does not link {guide}.md"
+    assert len(readme.splitlines()) <= 60, "the README is long again: its details go in a guide"
+
+
 def test_intro_links_the_repository_and_gives_the_readmes_install_steps(built_book, root):
     config = yaml.safe_load((root / "_config.yml").read_text())
     page = (built_book / "book" / "intro.html").read_text()
@@ -205,7 +225,9 @@ def test_reproduction_page_pastes_this_builds_numbers(built_book):
 # visited once; the tests below check what that visit recorded. A full-page screenshot
 # of each page goes to $DLCOURSE_SCREENSHOTS (default: _build/screenshots/).
 
-NO_EXPERIMENT = {"book/intro", "book/reproduction"}  # the other pages run code and state its runtime
+# The other pages run code and state its runtime; the guides (book/guides/) are prose.
+NO_EXPERIMENT = {"book/intro", "book/reproduction", "book/guides/students", "book/guides/instructors",
+                 "book/guides/maintainers"}
 
 
 @pytest.fixture(scope="module")
@@ -396,7 +418,7 @@ def test_browser_every_image_loads(visits):
                 f"{name}: image {img['src']} did not load"
             if img["in_article"]:
                 assert img["shown"], f"{name}: image {img['src']} takes no space on the page"
-        if name not in ("book/intro", "book/reproduction"):
+        if name not in NO_EXPERIMENT:
             plots = [img for img in page["images"] if img["in_article"]]
             assert plots, f"{name} shows no plot"
 

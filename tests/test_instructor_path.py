@@ -1,4 +1,5 @@
-"""The instructor's path after collecting, as the README gives it, with real nbgrader:
+"""The instructor's path after collecting, as the instructors' guide
+(book/guides/instructors.md) gives it, with real nbgrader:
 grade with the course's grader (trusted, into nbgrader's own gradebook), manual grading
 (as the formgrader records it), export (nbgrader's CSV, Canvas, Gradescope), feedback,
 the class report and the similarity report in a real browser.
@@ -79,7 +80,8 @@ def _db(course: Path) -> str:
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
-    """The course directory after the README's path up to grading, and what each step said."""
+    """The course directory after the instructors' guide's path up to grading, and what each
+    step said."""
     from nbgrader.api import Gradebook
 
     course = copy_course(tmp_path_factory.mktemp("instructor"))

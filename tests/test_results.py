@@ -112,8 +112,13 @@ def test_the_chapters_are_the_toc_pages_that_have_experiments():
     from dlcourse.experiments import TOC, chapters, load_all
 
     toc = yaml.safe_load(TOC.read_text())
-    pages = [entry["file"].removeprefix("book/") for entry in toc["chapters"]]
+    entries = toc.get("chapters", []) + [c for part in toc.get("parts", []) for c in part["chapters"]]
+    pages = [entry["file"].removeprefix("book/") for entry in entries]
     assert list(chapters()) == [page for page in pages if page in chapters()]
+    # A page of a later part (the guides) is no chapter, and no chapter is left out.
+    assert "guides/students" in pages and not any("/" in chapter for chapter in chapters())
+    assert set(chapters()) == {page for page in pages if (TOC.parent / "dlcourse" / "experiments"
+                                                          / f"{page}.py").exists()}
     assert set(chapters()) == {e.chapter for e in load_all().values()}
 
 
