@@ -301,7 +301,7 @@ def test_a_second_process_must_give_the_same_seeds_weights():
     within one process (the notebook's kernel: its test cell passes) but not with a
     second process. The hidden part's first repeated call starts one
     (:meth:`SampleCheck.fresh`, grader/run.py); here the second process is a second
-    memory. The end-to-end case: tests/test_hostile_submissions.py (init_memorised)."""
+    memory. The end-to-end case: tests/grader/hostile/initialization/init_memorised.py."""
     def memorising(std=lambda fan_in, fan_out: ini.he_std(fan_in)):
         memory = {}
 

@@ -22,7 +22,7 @@ from grader.pytest_plugin import Outcome, Status
 from grader.safe_output import (FORMULA_START, csv_cell, csv_text, file_stem, printable,
                                 student_id, transportable)
 
-# Folder names a hostile batch holds (tests/test_hostile_submissions.py, NAMES).
+# Folder names a hostile batch holds (tests/grader/hostile/schedules/names/).
 NAMES = ["alice", "aa_correct", "L" * 250, "L" * 249 + "M", os.fsdecode(b"bad\xff"),
          os.fsdecode(b"bad\xfe"), "x\nsomeone: 0\u22158", "x someone: 0\u22158",
          "=cmd|' -C calc'!A0",
