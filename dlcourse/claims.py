@@ -166,7 +166,9 @@ def _prose(source: str) -> str:
     return _words(re.sub(r"^```\{code-cell\}.*?^```$", " ", source, flags=re.S | re.M))
 
 
-def _page_text(page: str) -> str:
+def page_text(page: str) -> str:
+    """What a reader reads of an HTML page, its quotes straight again (the references'
+    test compares titles with it)."""
     import html
     import re
 
@@ -196,7 +198,7 @@ def check_build(build: "Path", root: "Path", pages: list[str]) -> tuple[dict, li
         source = (root / f"{page}.md").read_text()
         html_page = build / "html" / f"{page}.html"
         prose = _prose(source)
-        shown_page = _page_text(html_page.read_text()) if html_page.exists() else ""
+        shown_page = page_text(html_page.read_text()) if html_page.exists() else ""
         for name, claim in claims.items():
             where = f"{page}, claim {name!r}"
             if claim["holds"] is None:
