@@ -15,8 +15,8 @@ c.CourseDirectory.submitted_directory = "submitted"
 c.CourseDirectory.autograded_directory = "autograded"
 c.CourseDirectory.feedback_directory = "feedback"
 # c.CourseDirectory.db_url is left at its default: sqlite:///<this directory>/gradebook.db
-# An assignment's folder also holds the instructor's spec (grader/assignment.py) and its
-# sample submissions (grader/samples.py): nbgrader's release and its copies leave them out.
+# An assignment's folder also holds the instructor's spec (grader/assignments/spec.py) and its
+# sample submissions (grader/authoring/samples.py): nbgrader's release and its copies leave them out.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback",
                             "assignment.py", "samples.py"]
 
@@ -37,11 +37,11 @@ os.environ[grader_config.GRADING_ENV] = "1"
 # Its GenerateFeedback has no option to hide them, so add the same ClearHiddenTests
 # preprocessor generate_assignment uses: the hidden regions are cut from the cells'
 # source before the HTML is written; a failing hidden test would still show its lines in
-# the traceback, so grader.nbgrader_feedback.ClearTestTracebacks cuts test cells' error
+# the traceback, so grader.results.nbgrader_feedback.ClearTestTracebacks cuts test cells' error
 # outputs to "Name: message" (the checks word hidden failures without their inputs).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbgrader.preprocessors.ClearHiddenTests",
-    "grader.nbgrader_feedback.ClearTestTracebacks",
+    "grader.results.nbgrader_feedback.ClearTestTracebacks",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

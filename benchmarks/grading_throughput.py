@@ -48,8 +48,9 @@ STARTS = ("cold", "warm")
 def make_class(course: Path, assignment: str, n: int) -> Path:
     import nbformat
 
-    from grader import samples
-    from grader.assignment import ModelAssignment, get
+    from grader.assignments.registry import get
+    from grader.authoring import samples
+    from grader.models.assignment import ModelAssignment
     spec = get(assignment)
     found = samples.load(spec)
     submitted = course / assignment / "submitted"
@@ -130,10 +131,11 @@ FIRST_CELL = [{"id": "first", "source": "import math\n\nimport keras\nimport tim
 def floor_seconds(start: str, repeat: int = 5) -> tuple[float, float]:
     """(the first launch, the median of ``repeat`` more): seconds from asking for a
     submission's process to its first cell running."""
-    from grader import config, grade as grading
-    from grader.assignment import get
-    from grader.run import run_submission
-    from grader.sandbox import sandbox_of
+    from grader import config
+    from grader.assignments.registry import get
+    from grader.host import grade as grading
+    from grader.host.run import run_submission
+    from grader.host.sandbox import sandbox_of
 
     sandbox = sandbox_of("bwrap", start)
     runtime = grading._runtime(get("schedules"), sandbox)
@@ -144,7 +146,7 @@ def floor_seconds(start: str, repeat: int = 5) -> tuple[float, float]:
         snapshot.mkdir()
         (snapshot / "schedules.ipynb").write_bytes(b"x" * 200_000)  # a notebook's size
         began = time.time()
-        run = run_submission(FIRST_CELL, [], "grader.probes", snapshot, runtime,
+        run = run_submission(FIRST_CELL, [], "grader.inside.probes", snapshot, runtime,
                              config.DEFAULT_LIMITS, sandbox=sandbox, scratch=work / "run",
                              env={config.GRADING_ENV: "1"})
         times.append(float(run["cell_errors"][0]["error"].split(": ")[1]) - began)

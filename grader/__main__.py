@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.grade import default_source, submissions
+from grader.host.grade import default_source, submissions
 from grader.pytest_plugin import Outcome, Status, add_cli_options, plugin_args
 
 PYTEST_INI = Path(__file__).with_name("pytest.ini")
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
 
     if args.command == "merge":
-        from grader.gradebook import merge as merge_gradebooks
+        from grader.results.gradebook import merge as merge_gradebooks
         book = merge_gradebooks(args.shards, args.out)
         print(f"{len(book['students'])} student(s) from {len(args.shards)} shard(s); "
               f"gradebook in {args.out}")
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("export", "report", "similarity"):
         return _follow_up(args)
     if args.command == "compare":
-        from grader.gradebook import compare as compare_gradebooks
+        from grader.results.gradebook import compare as compare_gradebooks
         differences = compare_gradebooks(args.old, args.new)
         print("\n".join(differences) if differences else "the same grades")
         return 1 if differences else 0
@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     source = args.source or default_source(args.submitted, args.assignment)
     # pytest's own temporary folders (pytest-xdist makes some) go in the grader's, which
     # is removed when the run ends.
-    from grader import workspace
+    from grader.host import workspace
     options = ["-c", str(PYTEST_INI), "--rootdir", str(Path(args.submitted).resolve()),
                "--basetemp", str(workspace.root() / "pytest"),
                "-p", "grader.pytest_plugin",
@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
     written = 0
     if args.nbgrader_db != "none":
-        from grader.nbgrader_db import default_url
+        from grader.results.nbgrader_db import default_url
         written = _to_nbgrader(args.gradebook_out, args.nbgrader_db or default_url(args.submitted))
     return int(status) or written
 
@@ -143,7 +143,7 @@ def _grade(pytest_args: list[str]) -> Status:
 def _to_nbgrader(out, db_url: str | None) -> int:
     if not db_url:
         return 0
-    from grader import gradebook, nbgrader_db
+    from grader.results import gradebook, nbgrader_db
     assignment, _ = gradebook.read(out)
     if assignment is None:  # nothing graded
         return 0
@@ -157,13 +157,13 @@ def _to_nbgrader(out, db_url: str | None) -> int:
 
 def _follow_up(args) -> int:
     """export, report and similarity: what comes after grading."""
-    from grader import exports
+    from grader.results import exports
     try:
         if args.command == "report":
-            from grader.report import write_report
+            from grader.results.report import write_report
             print(f"class report in {write_report(args.out, args.to)}")
         elif args.command == "similarity":
-            from grader.similarity import write_similarity
+            from grader.host.similarity import write_similarity
             print(write_similarity(args.submitted, args.assignment, args.to or "similarity",
                                    args.threshold))
         elif args.format == "nbgrader":

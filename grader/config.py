@@ -1,7 +1,7 @@
 """What every assignment of the course shares: the course id, the limits, the time
 limits, the tolerances and the grading mode. ``assignments/nbgrader_config.py`` and the
 grader both read them from here; what belongs to one assignment lives in its folder
-(:mod:`grader.assignment`).
+(:mod:`grader.assignments`).
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ class Limits:
     """What one submission may use; each assignment has its own (``limits`` in its
     spec; ``python -m grader grade --timeout/--memory`` override them).
 
-    Its process (:mod:`grader.sandbox`):
+    Its process (:mod:`grader.host.sandbox`):
 
     - ``timeout_s``: wall clock of the process. If it is reached, the process group is
       killed, the check that was running fails as "timed out", and the remaining ones
@@ -32,7 +32,7 @@ class Limits:
       of files, the copy of the submission included). Reaching one fails the check
       that was running; the others run in a fresh process.
 
-    What the grader itself reads of the submission (:mod:`grader.snapshot`), checked
+    What the grader itself reads of the submission (:mod:`grader.host.snapshot`), checked
     before anything is parsed or copied:
 
     - ``submission_bytes``, ``submission_files``: the whole folder (a sparse file

@@ -2,7 +2,7 @@
 
 ``python -m grader grade`` runs pytest with this plugin on the submitted notebooks.
 Each notebook becomes a :class:`Submission` collector; its set-up runs the student's
-code once (:func:`grader.grade.run_checks`, separate processes with time limits) and
+code once (:func:`grader.host.grade.run_checks`, separate processes with time limits) and
 each :class:`GradedTest` item judges one test on the data that came back, with the
 check's own assertion message as the failure reason. The gradebook is rewritten
 (atomically) as soon as a submission's last test is reported, so a grade once computed
@@ -12,7 +12,7 @@ pytest's own options work: ``-k alice``, ``-x``, ``-n 4`` with pytest-xdist.
 
 Any folder name is graded: pytest collects ``submitted/`` itself (a name is never a
 command-line argument), each student's folder is a :class:`StudentFolder` known by its
-:func:`grader.safe_output.student_id` (node ids, reports and the terminal hold that),
+:func:`grader.results.safe_output.student_id` (node ids, reports and the terminal hold that),
 and a student's ``conftest.py`` is never imported (``--noconftest``, grader/pytest.ini).
 What the grader itself fails on is named, never a student's zero, and :class:`Outcome`
 gives ``python -m grader grade`` its exit status (:class:`Status`).
@@ -29,13 +29,15 @@ from pathlib import Path
 import pytest
 from _pytest.nodeid import NodeId  # an id given as a str is parsed ("a::b[1]" splits)
 
-from grader import assignment as assignments
 from grader import config as grader_config
-from grader import gradebook, workspace
-from grader.grade import TestResult, is_submission, required_files, judge, run_checks
-from grader.safe_output import student_id, transportable
-from grader.sandbox import KINDS, STARTS, SandboxError, sandbox_of
-from grader.snapshot import SnapshotError, take
+from grader.assignments import registry as assignments
+from grader.host import workspace
+from grader.host.grade import is_submission, judge, required_files, run_checks
+from grader.host.sandbox import KINDS, STARTS, SandboxError, sandbox_of
+from grader.host.snapshot import SnapshotError, take
+from grader.results import gradebook
+from grader.results.gradebook import TestResult
+from grader.results.safe_output import student_id, transportable
 
 # The run's gradebook (its state: what was graded, what failed, what a rerun skips).
 GRADEBOOK = pytest.StashKey["Gradebook"]()

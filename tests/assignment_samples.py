@@ -23,8 +23,9 @@ import nbformat
 from nbclient import NotebookClient
 from nbgrader.api import Gradebook
 
-from grader import config, samples
-from grader.assignment import ModelAssignment
+from grader import config
+from grader.authoring import samples
+from grader.models.assignment import ModelAssignment
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = ROOT / "assignments"

@@ -3,7 +3,7 @@ graded end to end, parametrized over the assignments' folders: a new assignment 
 tested without a line here. Under pytest-xdist each assignment's tests form a unit of
 their own (tests/conftest.py), so the assignments still grade in parallel.
 
-Samples are made the way students make them (grader/samples.py); a model assignment's
+Samples are made the way students make them (grader/authoring/samples.py); a model assignment's
 are executed by a real kernel (quick profile), which saves the model file beside the
 notebook. They are graded by the grader's command line and by real nbgrader
 (generate_assignment, autograde, generate_feedback): both give exactly each sample's
@@ -13,12 +13,22 @@ from __future__ import annotations
 
 import nbformat
 import pytest
+from assignment_samples import (
+    copy_course,
+    feedback_text,
+    grade_samples,
+    gradebook_points,
+    make_submissions,
+    nbgrader,
+    nbgrader_points,
+    outside_solutions,
+    solution_lines,
+    train_samples,
+)
 
-from assignment_samples import (copy_course, feedback_text, grade_samples, gradebook_points,
-                                make_submissions, nbgrader, nbgrader_points, outside_solutions,
-                                solution_lines, train_samples)
-from grader import samples
-from grader.assignment import ModelAssignment, all_assignments, get
+from grader.assignments.registry import all_assignments, get
+from grader.authoring import samples
+from grader.models.assignment import ModelAssignment
 
 NAMES = sorted(all_assignments())
 

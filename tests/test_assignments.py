@@ -8,11 +8,12 @@ import re
 
 import nbformat
 import pytest
-
-from grader import intro
-from grader.assignment import ModelAssignment, all_assignments, find_check, get
-from grader.sandbox import Bubblewrap
 from assignment_samples import copy_course, nbgrader
+
+from grader.assignments.registry import all_assignments, find_check, get
+from grader.authoring import intro
+from grader.host.sandbox import Bubblewrap
+from grader.models.assignment import ModelAssignment
 
 NAMES = sorted(all_assignments())
 
@@ -61,7 +62,7 @@ def test_the_notebook_matches_its_spec(name):
 def test_the_intro_states_the_generated_facts(name):
     spec = get(name)
     text = nbformat.read(str(spec.notebook_path), as_version=4).cells[0].source
-    assert intro.render_intro(spec, text) == text, "run: python -m grader.intro"
+    assert intro.render_intro(spec, text) == text, "run: python -m grader.authoring.intro"
     assert f"**{spec.max_points:g} points** in all" in text
     assert intro.quota(spec) in text
     if isinstance(spec, ModelAssignment):
@@ -70,7 +71,7 @@ def test_the_intro_states_the_generated_facts(name):
 
 def test_the_course_readme_lists_every_assignment():
     text = intro.COURSE_README.read_text()
-    assert intro.render_readme(text) == text, "run: python -m grader.intro"
+    assert intro.render_readme(text) == text, "run: python -m grader.authoring.intro"
     for name in NAMES:
         assert f"| `{name}` |" in text
 
@@ -91,13 +92,13 @@ def test_the_release_leaves_the_spec_out(tmp_path):
 
 def test_the_sandbox_answers_every_name_a_set_up_cell_imports():
     """In the sandbox, ``grader.data`` and ``grader.thresholds`` are the notebook facade
-    (grader/sandbox.py's RUNTIME_MODULES): each name a model notebook's set-up cell
+    (grader/host/sandbox.py's NOTEBOOK_API): each name a model notebook's set-up cell
     imports exists there, taking the arguments the grader's own function takes."""
     import ast
     import importlib
     import inspect
 
-    from grader import notebook_facade
+    from grader.inside import notebook_facade
     for name in NAMES:
         spec = get(name)
         if not isinstance(spec, ModelAssignment):

@@ -115,9 +115,9 @@ print("saved")
 """
 LOAD = """
 import json, numpy as np
-from grader import model_probes
+from grader.inside import model_probes
 from grader.checks.models import network_problems, setup_problems
-from grader.assignment import get
+from grader.assignments.registry import get
 x = np.load("x.npy")
 model = model_probes.load("model.keras")
 p = np.asarray(model.predict(x, verbose=0))

@@ -16,9 +16,17 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from browser import (BROWSERS_OWN_REQUEST, LOCAL_HOSTS, assert_accessible, axe_in_both_themes, chromium,
-                     console_errors, drain_logs, overflow_problems, serve)
+from browser import (
+    BROWSERS_OWN_REQUEST,
+    LOCAL_HOSTS,
+    assert_accessible,
+    axe_in_both_themes,
+    chromium,
+    console_errors,
+    drain_logs,
+    overflow_problems,
+    serve,
+)
 
 pytestmark = pytest.mark.slow
 

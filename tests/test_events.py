@@ -1,5 +1,5 @@
-"""The grader's side of the channel from a submission's process (grader/events.py,
-grader/run.py): every malformed line is dropped and every malformed result becomes a
+"""The grader's side of the channel from a submission's process (grader/host/events.py,
+grader/host/run.py): every malformed line is dropped and every malformed result becomes a
 plain failure, never an exception in the grader."""
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from grader import events
-from grader.grade import hidden_failure, judge
-from grader.run import MAX_EVENT_BYTES, _Process
+from grader.host import events
+from grader.host.grade import hidden_failure, judge
+from grader.host.run import MAX_EVENT_BYTES, _Process
 
 ID = "0123456789abcdef"
 GOOD = [{"event": "booted"}, {"event": "ready"},
@@ -84,7 +84,7 @@ def test_hidden_failure_never_raises_on_what_a_record_holds():
 
 
 def test_the_channel_skips_every_malformed_line_and_keeps_the_real_result():
-    """The runner's channel, as grader/run.py reads it from a pipe: a flood of malformed
+    """The runner's channel, as grader/host/run.py reads it from a pipe: a flood of malformed
     lines (one over the length limit) around the real events."""
     read, write = os.pipe()
     process = _Process(proc=None, events=read, started=time.monotonic(),

@@ -13,11 +13,11 @@ import sys
 
 import nbformat
 import pytest
-
 from assignment_samples import grade_samples, run_grader
-from grader import samples
-from grader.assignment import get as assignment_spec
-from grader.extract import student_cells
+
+from grader.assignments.registry import get as assignment_spec
+from grader.authoring import samples
+from grader.host.extract import student_cells
 
 ASSIGNMENT = "schedules"
 SPEC = assignment_spec(ASSIGNMENT)

@@ -13,7 +13,7 @@ import re
 import numpy as np
 import pytest
 
-from grader.assignment import get
+from grader.assignments.registry import get
 from grader.checks import initialization as ini
 
 SPEC = get("initialization")
@@ -146,7 +146,7 @@ def test_the_short_run_trains_from_he_weights_and_not_from_unit_variance_ones(pa
 
 
 def test_every_array_fits_the_runners_limit_on_one_result():
-    from grader.run import MAX_EVENT_BYTES
+    from grader.host.run import MAX_EVENT_BYTES
 
     worst = json.dumps({"event": "result", "id": "0" * 16, "data": {"values": [{
         "shape": [ini.MAX_ARRAY_SIZE], "values": [-1.2345678901234567e-300] * ini.MAX_ARRAY_SIZE}]}})
@@ -300,7 +300,7 @@ def test_a_second_process_must_give_the_same_seeds_weights():
     """A sampler that memorises its first, unseeded draw per argument agrees with itself
     within one process (the notebook's kernel: its test cell passes) but not with a
     second process. The hidden part's first repeated call starts one
-    (:meth:`SampleCheck.fresh`, grader/run.py); here the second process is a second
+    (:meth:`SampleCheck.fresh`, grader/host/run.py); here the second process is a second
     memory. The end-to-end case: tests/grader/hostile/initialization/init_memorised.py."""
     def memorising(std=lambda fan_in, fan_out: ini.he_std(fan_in)):
         memory = {}
@@ -331,9 +331,9 @@ def test_a_second_process_must_give_the_same_seeds_weights():
 
 
 def test_the_runner_starts_a_fresh_process_where_a_probe_asks():
-    """grader/run.py: the hidden part's repeated call is marked, and the mark (an index)
+    """grader/host/run.py: the hidden part's repeated call is marked, and the mark (an index)
     is not sent to the submission's process."""
-    from grader.run import requests_for
+    from grader.host.run import requests_for
 
     check = CHECKS["he_normal"]
     requests = requests_for([("test_he_normal", "he_normal",

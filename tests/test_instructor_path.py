@@ -27,13 +27,26 @@ from pathlib import Path
 import jsonschema
 import nbformat
 import pytest
+from assignment_samples import (
+    HOSTILE_HTML,
+    copy_course,
+    feedback_comments,
+    feedback_text,
+    live_html,
+    nbgrader,
+)
+from browser import (
+    LOCAL_HOSTS,
+    assert_accessible,
+    axe_violations,
+    chromium,
+    console_errors,
+    drain_logs,
+    serve,
+)
 
-from assignment_samples import (HOSTILE_HTML, copy_course, feedback_comments, feedback_text,
-                                live_html, nbgrader)
-from browser import (LOCAL_HOSTS, assert_accessible, axe_violations, chromium, console_errors,
-                     drain_logs, serve)
-from grader import samples
-from grader.assignment import get
+from grader.assignments.registry import get
+from grader.authoring import samples
 
 pytestmark = pytest.mark.slow
 
@@ -278,7 +291,7 @@ def _offline_and_clean(facts: dict) -> None:
 
 
 def test_class_report_in_the_browser(course, tmp_path):
-    from grader.report import summary
+    from grader.results.report import summary
 
     proc = _python("report", str(course["out"]))
     assert proc.returncode == 0, proc.stderr

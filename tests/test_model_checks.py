@@ -10,9 +10,12 @@ import numpy as np
 import pytest
 
 from dlcourse import calibration as cal
-from grader import data, model_probes
+from grader import data
 from grader.checks import models
 from grader.checks.models import ModelCheck
+from grader.models import data as model_data
+from grader.models.assignment import model_assignment
+from grader.inside import model_probes
 
 
 def log_softmax(z):
@@ -122,10 +125,10 @@ def _gap_data(z_train, z_eval) -> dict:
 
 @pytest.mark.parametrize("part", ["visible", "hidden"])
 def test_the_gap_check_fails_an_over_fitted_network_however_its_output_layer_is_scaled(part):
-    check = ModelCheck("regularization", "gap")
+    check = ModelCheck(model_assignment("regularization"), "gap")
     params = check.params(part)
-    y_train = models.labels("regularization", "training")[:params["training"]["limit"]]
-    y_eval = models.labels("regularization", params["images"])[:params["limit"]]
+    y_train = models.labels(model_assignment("regularization"), "training")[:params["training"]["limit"]]
+    y_eval = models.labels(model_assignment("regularization"), params["images"])[:params["limit"]]
     z_train = overfit_logits(y_train, 0.99, 9.0, 1)
     z_eval = overfit_logits(y_eval, 0.8, 9.0, 2)
     for k in (1, 50, 1e4):
@@ -140,10 +143,10 @@ def test_the_gap_check_fails_an_over_fitted_network_however_its_output_layer_is_
 
 
 def test_the_gap_check_refuses_log_probabilities_that_are_not_ones():
-    check = ModelCheck("regularization", "gap")
+    check = ModelCheck(model_assignment("regularization"), "gap")
     params = check.params("visible")
-    y_train = models.labels("regularization", "training")[:params["training"]["limit"]]
-    y_eval = models.labels("regularization", "validation")[:params["limit"]]
+    y_train = models.labels(model_assignment("regularization"), "training")[:params["training"]["limit"]]
+    y_eval = models.labels(model_assignment("regularization"), "validation")[:params["limit"]]
     found = _gap_data(overfit_logits(y_train, 0.8, 3.0, 3), overfit_logits(y_eval, 0.8, 3.0, 4))
     found["log_probabilities"] = [[5.0] * 10 for _ in y_eval]  # "probabilities" above 1
     with pytest.raises(AssertionError, match="no loss can be computed"):
@@ -156,7 +159,7 @@ def test_the_grading_run_trains_on_renamed_classes():
     names = np.asarray(data.GRADING_CLASSES)
     assert sorted(names) == list(range(10)) and not np.any(names == np.arange(10))
     (x, y), (xv, yv) = data.training_data("learning_rate", grading_mode=True)
-    (x0, y0), (xv0, yv0) = data._training_data("learning_rate", True, True)
+    (x0, y0), (xv0, yv0) = model_data._training_data(model_assignment("learning_rate"), True, True)
     np.testing.assert_array_equal(x, x0)
     np.testing.assert_array_equal(y, names[y0])
     np.testing.assert_array_equal(yv, names[yv0])
@@ -175,10 +178,10 @@ def _trains_data(predicted, fingerprints=None, reference=None) -> dict:
 
 
 def test_the_trains_check_wants_the_grading_runs_names_of_the_classes():
-    check = ModelCheck("learning_rate", "trains")
+    check = ModelCheck(model_assignment("learning_rate"), "trains")
     params = check.params("hidden")
     assert params["want"]["reference"] == check.spec.model_file
-    y = models.labels("learning_rate", params["images"])[:params.get("limit")]
+    y = models.labels(model_assignment("learning_rate"), params["images"])[:params.get("limit")]
     renamed = data.grading_labels(y)
     assert check.verify("hidden", _trains_data(renamed)) is None
     # The submitted network (or one trained before): the usual names.
@@ -191,8 +194,8 @@ def test_the_trains_check_wants_the_grading_runs_names_of_the_classes():
 
 
 def test_the_trains_check_fails_weights_copied_from_the_submitted_file():
-    check = ModelCheck("learning_rate", "trains")
-    y = models.labels("learning_rate", "heldout")
+    check = ModelCheck(model_assignment("learning_rate"), "trains")
+    y = models.labels(model_assignment("learning_rate"), "heldout")
     kernels = [{"shape": [784, 100], "digest": "a"}, {"shape": [100], "digest": "b"},
                {"shape": [100, 10], "digest": "c"}, {"shape": [10], "digest": "d"}]
     edited = [dict(k) for k in kernels]

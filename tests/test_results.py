@@ -187,7 +187,6 @@ def test_reproduce_records_the_seeds_it_is_given(tmp_path):
     """``--seeds`` (a spread for a comparison between backends) replaces the profile's
     seeds, and the record says which ran."""
     from dlcourse import reproduce
-
     from dlcourse.experiments.learning_rate import experiment_id
 
     out, experiment = tmp_path / "records.json", experiment_id(1e-4)  # seconds, one id

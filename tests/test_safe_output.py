@@ -1,4 +1,4 @@
-"""What the grader writes of a student's text (``grader/safe_output.py``): the student id
+"""What the grader writes of a student's text (``grader/results/safe_output.py``): the student id
 that every printed name is, CSV cells a spreadsheet cannot run, file names that are
 safe, unique and short, reports pytest-xdist can send, the comment nbgrader's feedback
 shows as text, and the exit status of a run. Each test names the cheapest wrong answer
@@ -13,14 +13,21 @@ import os
 import re
 
 import pytest
-
 from assignment_samples import HOSTILE_HTML, live_html
-from grader import gradebook
-from grader.grade import TestResult as Result  # not a test class
-from grader.nbgrader_db import _comment, literal
+
 from grader.pytest_plugin import Outcome, Status
-from grader.safe_output import (FORMULA_START, csv_cell, csv_text, file_stem, printable,
-                                student_id, transportable)
+from grader.results import gradebook
+from grader.results.gradebook import TestResult as Result  # not a test class
+from grader.results.nbgrader_db import _comment, literal
+from grader.results.safe_output import (
+    FORMULA_START,
+    csv_cell,
+    csv_text,
+    file_stem,
+    printable,
+    student_id,
+    transportable,
+)
 
 # Folder names a hostile batch holds (tests/grader/hostile/schedules/names/).
 NAMES = ["alice", "aa_correct", "L" * 250, "L" * 249 + "M", os.fsdecode(b"bad\xff"),

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import slurm_cluster
 import yaml
 
-from grader import samples
-from grader.assignment import get as assignment_spec
-import slurm_cluster
+from grader.assignments.registry import get as assignment_spec
+from grader.authoring import samples
 
 ROOT = Path(__file__).resolve().parents[1]
 SBATCH = ROOT / "deploy" / "slurm" / "grade.sbatch"

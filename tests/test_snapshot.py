@@ -1,4 +1,4 @@
-"""The grader's copy of a submission (grader/snapshot.py): links are never followed out
+"""The grader's copy of a submission (grader/host/snapshot.py): links are never followed out
 of the folder, only regular files are read, sizes are checked before anything is read,
 and the digest sees what the copy would hold."""
 from __future__ import annotations
@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from grader.snapshot import SnapshotError, take
+from grader.host.snapshot import SnapshotError, take
 
 NB = "schedules.ipynb"
 

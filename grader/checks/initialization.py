@@ -4,7 +4,7 @@
 The checks and their inputs are declared in
 ``assignments/source/initialization/assignment.py``. As in :mod:`grader.checks.schedules`
 (whose :class:`~grader.checks.schedules.FunctionCheck` they extend), each check's
-``params`` say what to call (plain data), :mod:`grader.probes` calls the student's
+``params`` say what to call (plain data), :mod:`grader.inside.probes` calls the student's
 function with them and sends back what it returned as plain data (numbers, or an array
 as its shape and flat values), and ``verify`` judges that data in the grader's own
 process:
@@ -14,7 +14,7 @@ process:
   within one standard deviation, with tolerances from the sample size, and its whole
   distribution (a Kolmogorov-Smirnov test against N(0, std²), :func:`sampled`); the same
   seed giving the same array, also from a second, fresh process (the hidden part's first
-  repeated call is answered by one: :meth:`SampleCheck.fresh`, which :mod:`grader.run`
+  repeated call is answered by one: :meth:`SampleCheck.fresh`, which :mod:`grader.host.run`
   honours), and another seed another, uncorrelated one, at any shape
   (:func:`_same_and_other_seeds`);
 - ``activation_stds``: each layer's standard deviation against this module's reference
@@ -36,14 +36,14 @@ import functools
 import math
 import sys
 
-from grader import probes
-from grader.assignment import find_check
+from grader.assignments.registry import find_check
 from grader.checks.schedules import FunctionCheck, RuleBroken, _call_text, _close
+from grader.inside import probes
 
 INITS = ("normal_1", "normal_0.01", "glorot", "he")
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
 # The most elements an array may have: its JSON line (about 25 bytes a number) stays
-# below the runner's limit on one result (grader.run.MAX_EVENT_BYTES, 4 MiB).
+# below the runner's limit on one result (grader.host.run.MAX_EVENT_BYTES, 4 MiB).
 MAX_ARRAY_SIZE = 2**17
 MAX_LAYERS = 64
 # A statistic of a correct sample lies this many of its standard errors from its
@@ -361,7 +361,7 @@ class SampleCheck(FunctionCheck):
                 "returns": "array", "max_size": MAX_ARRAY_SIZE, "fresh": self.fresh(part)}
 
     def fresh(self, part: str) -> list[int]:
-        """The calls from which on a fresh process answers (:func:`grader.run.requests_for`):
+        """The calls from which on a fresh process answers (:func:`grader.host.run.requests_for`):
         in the hidden part, the first call that repeats an earlier one, so that the same
         seed's weights come from two processes. One more process per test; the visible
         part (the notebook's test cell, one kernel) has none."""

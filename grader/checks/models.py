@@ -2,7 +2,7 @@
 regularization).
 
 Their target is a saved ``.keras`` file, never a live object of the student's. The probe
-(:mod:`grader.model_probes`) opens it with Keras's safe mode (no pickled Python code, no
+(:mod:`grader.inside.model_probes`) opens it with Keras's safe mode (no pickled Python code, no
 custom classes), describes the network and how it was compiled, and predicts the classes
 of a set of images; :func:`verify` compares that plain data with the assignment's spec,
 the labels and the threshold (the assignment's spec, ``grader.thresholds``). In the grader the
@@ -33,10 +33,12 @@ Checks, each with a visible part (what the released notebook runs) and a hidden 
 """
 from __future__ import annotations
 
-import functools
-
-from grader import config, model_probes
-from grader.assignment import PARTS, FileTest, find_check, model_assignment
+from grader import config
+from grader.assignments.registry import find_check
+from grader.assignments.spec import PARTS, FileTest
+from grader.inside import model_probes
+from grader.models import data as model_data
+from grader.models import thresholds
 
 # The hidden architecture check looks at the outputs for this many held-out images.
 ARCHITECTURE_IMAGES = 100
@@ -48,13 +50,11 @@ GAP_IMAGES = 2000
 def check(name: str, path, part: str = "visible") -> None:
     """Run check ``name`` (e.g. ``"learning_rate:accuracy"``) on the model saved at
     ``path``; raise ``AssertionError`` if it fails. What the notebook's test cells call."""
-    from grader.data import grading
-
     found = find_check(name)
     params = found.params(part)
     # Run by its student, the notebook saves to the submitted file itself: no grading
     # run to compare with it, and no renamed classes.
-    grading_run = found.kind != "trains" or grading()
+    grading_run = found.kind != "trains" or model_data.grading()
     if not grading_run:
         params["want"].pop("reference", None)
     x = images(found.assignment, params["images"], params.get("limit")) \
@@ -70,16 +70,16 @@ class ModelCheck:
     """One of a model assignment's checks (``kind``: architecture, accuracy, trains or
     gap) of a saved model; named ``<assignment>:<kind>`` in the notebook."""
 
-    def __init__(self, assignment: str, kind: str):
+    def __init__(self, assignment, kind: str):
         self.assignment, self.kind = assignment, kind
-        self.name = f"{assignment}:{kind}"
+        self.name = f"{assignment.name}:{kind}"
 
     @property
     def spec(self):
-        return model_assignment(self.assignment)
+        return self.assignment
 
     def params(self, part: str) -> dict:
-        """What :func:`grader.model_probes.run` needs: what to report and on which images
+        """What :func:`grader.inside.model_probes.run` needs: what to report and on which images
         (the file is the target). Plain data, no label."""
         if part not in PARTS:
             raise ValueError(f"part must be one of {PARTS}")
@@ -109,7 +109,7 @@ def model_tests(spec) -> dict[str, FileTest]:
     it reaches the threshold, and the notebook, run again for grading, trains it; with
     ``gap_from``, a fourth: its generalisation gap is within the bound."""
     def test(kind, file, what):
-        return FileTest(ModelCheck(spec.name, kind), file, what)
+        return FileTest(ModelCheck(spec, kind), file, what)
     tests = {
         "test_architecture": test("architecture", spec.model_file,
                                   f"the model you saved in `{spec.model_file}` is the network "
@@ -134,37 +134,29 @@ def model_tests(spec) -> dict[str, FileTest]:
     return tests
 
 
-def image_set(assignment: str, name: str):
-    """One of the checks' image sets of ``assignment`` with its labels, ``(x, y)``:
-    ``validation`` (the notebook's own), ``training`` (the notebook's own training
-    images) or ``heldout`` (test images it never loads)."""
-    from grader import data
-
-    if name == "validation":
-        return data.training_data(assignment, graded_sizes=False)[1]
-    if name == "training":
-        return data.training_data(assignment, graded_sizes=False)[0]
-    return data.heldout_data(assignment)
+_SETS: dict[tuple[str, str], tuple] = {}
 
 
-@functools.lru_cache(maxsize=None)
-def _set(assignment: str, name: str):
-    return image_set(assignment, name)
+def _set(assignment, name: str):
+    key = (assignment.name, name)  # (a spec is unhashable: its fields hold dicts)
+    if key not in _SETS:
+        _SETS[key] = model_data.image_set(assignment, name)
+    return _SETS[key]
 
 
-def images(assignment: str, name: str, limit: int | None = None):
+def images(assignment, name: str, limit: int | None = None):
     x = _set(assignment, name)[0]
     return x[:limit] if limit else x
 
 
-def labels(assignment: str, name: str):
+def labels(assignment, name: str):
     return _set(assignment, name)[1]
 
 
 # --- the grader's side -----------------------------------------------------------------
 
 def network_problems(network: dict, spec: dict) -> list[str]:
-    """Why ``network`` (from :func:`grader.model_probes.describe`) is not the one
+    """Why ``network`` (from :func:`grader.inside.model_probes.describe`) is not the one
     ``spec`` asks for."""
     problems = []
     if network["input_shape"] != list(spec["input_shape"]):
@@ -218,7 +210,7 @@ def network_problems(network: dict, spec: dict) -> list[str]:
 
 
 def setup_problems(setup: dict, spec: dict) -> list[str]:
-    """Why the compile settings (from :func:`grader.model_probes.training_setup`) are not
+    """Why the compile settings (from :func:`grader.inside.model_probes.training_setup`) are not
     the ones ``spec`` asks for."""
     problems = []
     if spec.get("optimizer") and setup["optimizer"] != spec["optimizer"]:
@@ -270,7 +262,6 @@ def cross_entropy(outputs: dict, y) -> float:
 def verify_gap(check: ModelCheck, data: dict, params: dict, y, accuracy: float,
                images_text: str) -> str:
     from dlcourse.calibration import calibrated_gap
-    from grader.thresholds import max_gap
 
     spec = check.spec
     training = data.get("training")
@@ -285,7 +276,7 @@ def verify_gap(check: ModelCheck, data: dict, params: dict, y, accuracy: float,
                              "of; train it first")
     found = calibrated_gap(log_probabilities(training, len(y_training)), y_training,
                            log_probabilities(data, len(y)), y)
-    gap, bound = found["gap"], max_gap(check.assignment)
+    gap, bound = found["gap"], thresholds.max_gap(check.assignment)
     if not gap <= bound:
         raise AssertionError(
             f"the generalisation gap is {gap:.3f}: once its outputs are recalibrated on "
@@ -313,13 +304,11 @@ def verify_trains(check: ModelCheck, data: dict, y, accuracy: float, images_text
                   grading_run: bool) -> None:
     """The model the grading run saved: not the submitted one, and trained by that run
     (above ``trains_above`` under the run's names of the classes)."""
-    from grader.data import grading_labels
-
     bar = check.spec.trains_above
     if not grading_run:
         renamed_accuracy = accuracy
     else:
-        renamed = grading_labels(y)
+        renamed = model_data.grading_labels(y)
         renamed_accuracy = sum(int(p) == int(t) for p, t in zip(data["predicted"], renamed)) / len(y)
     same = unchanged_weights(data) if grading_run else 0
     # (An untrained network the same seed made twice is unchanged too: "not above" says more.)
@@ -347,8 +336,6 @@ def verify(check: ModelCheck, part: str, data: dict, *, grading_run: bool = True
     """Raise ``AssertionError`` with a reason unless ``data`` from the probe passes;
     return a note on a passing gap. ``grading_run``: the model the trains check sees was
     saved by a grading run (the grader's always is; a notebook's own run is not)."""
-    from grader.thresholds import threshold
-
     assignment, kind, spec = check.assignment, check.kind, check.spec
     if "error" in data:
         raise AssertionError(data["error"])
@@ -380,7 +367,7 @@ def verify(check: ModelCheck, part: str, data: dict, *, grading_run: bool = True
     if kind == "trains":
         verify_trains(check, data, y, accuracy, images_text, grading_run)
         return None
-    bar = threshold(assignment)
+    bar = thresholds.threshold(assignment)
     if not accuracy >= bar:
         raise AssertionError(f"accuracy {accuracy:.4f} on {images_text} "
                              f"({len(y)} images), below the threshold {bar:.2f}")

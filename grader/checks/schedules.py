@@ -5,7 +5,7 @@ Each check has two halves, so that the notebook's test cells and the grader run 
 the same code and give the same points:
 
 - a check's ``params`` say what to call (plain data, no reference value), and
-  :mod:`grader.probes` calls the student's object (a function, or the 1cycle callback
+  :mod:`grader.inside.probes` calls the student's object (a function, or the 1cycle callback
   class) and returns plain data: numbers and lists, nothing else. In the grader that
   runs in the submission's sandboxed process, and only this data crosses back (as JSON).
 - its ``verify`` compares that data with the references (``dlcourse.schedules`` and
@@ -21,8 +21,10 @@ import contextlib
 import math
 
 from dlcourse import schedules as ref
-from grader import config, probes
-from grader.assignment import PARTS, find_check
+from grader import config
+from grader.assignments.registry import find_check
+from grader.assignments.spec import PARTS
+from grader.inside import probes
 
 
 def check(name: str, obj, part: str = "visible") -> None:
@@ -74,7 +76,7 @@ class _Check:
     name: str
 
     def params(self, part: str) -> dict:
-        """What :func:`grader.probes.run` needs to probe the student's object: the calls
+        """What :func:`grader.inside.probes.run` needs to probe the student's object: the calls
         to make (hidden calls are labelled without their arguments) or the 1cycle run,
         and the time limit. Plain data, no reference value."""
         if part not in PARTS:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 
-from grader.assignment import get as assignment_spec
+from grader.assignments.registry import get as assignment_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = Path(__file__).resolve().parent / "hostile"
@@ -574,7 +574,7 @@ INIT_SPEC = assignment_spec(INIT)
 def write_init_class(submitted: Path, cases: list[Case]) -> None:
     """Each initialization case: the source notebook with the case's answer cells, and
     its @setup cell (if any) right after the set-up cell."""
-    from grader import samples
+    from grader.authoring import samples
     for case in of(cases, INIT):
         folder = submitted / case.student / INIT
         folder.mkdir(parents=True)

@@ -6,8 +6,8 @@ assignment beside correct submissions.
 Every submission gets exactly the points its header says, with a reason that says what
 went wrong; the correct ones keep full points whatever the others did; files outside a
 submission's scratch copy are untouched; the batch ends within the sum of its limits.
-Each case's header says the attack and what stops it (see also ``grader/sandbox.py``
-and ``grader/run.py``).
+Each case's header says the attack and what stops it (see also ``grader/host/sandbox.py``
+and ``grader/host/run.py``).
 """
 from __future__ import annotations
 
@@ -26,14 +26,33 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from hostile_corpus import (
+    ASSIGNMENT,
+    CORRECT,
+    INIT,
+    INIT_SPEC,
+    LR,
+    LR_SOURCE,
+    NB,
+    REG,
+    REG_SOURCE,
+    ROOT,
+    SOURCE,
+    SPEC,
+    Case,
+    CaseError,
+    of,
+    read_case,
+    read_corpus,
+    released,
+    write_class,
+    write_init_class,
+    write_model_class,
+    write_reg_class,
+)
 
 from grader.pytest_plugin import Status
-from grader.safe_output import FORMULA_START, file_stem, student_id
-
-from hostile_corpus import (ASSIGNMENT, CORRECT, INIT, INIT_SPEC, LR, LR_SOURCE, NB, REG,
-                            REG_SOURCE, ROOT, SOURCE, SPEC, Case, CaseError, of,
-                            read_case, read_corpus, released, write_class, write_init_class,
-                            write_model_class, write_reg_class)
+from grader.results.safe_output import FORMULA_START, file_stem, student_id
 
 CASES = read_corpus()
 POINTS = dict(SPEC.points)
@@ -176,8 +195,8 @@ def reg_batch(tmp_path_factory):
 def init_batch(tmp_path_factory):
     """Every case of hostile/initialization/ (init_correct among them), graded once:
     arrays too big for the runner, NaN and non-numbers, weights that change from call to
-    call, Keras where the tests run without it. What stops each: grader/probes.py bounds
-    an array's size before it is copied, grader/run.py drops a result line over 4 MiB,
+    call, Keras where the tests run without it. What stops each: grader/inside/probes.py bounds
+    an array's size before it is copied, grader/host/run.py drops a result line over 4 MiB,
     and grader/checks/initialization.py judges the plain data in the grader's process
     (shape, finiteness, statistics, the same seed's weights twice) and trains the network
     there."""
@@ -582,7 +601,7 @@ def _warm_processes() -> list[int]:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
         except OSError:
             continue
-        if b"from grader.zygote import main" in cmdline:
+        if b"from grader.inside.zygote import main" in cmdline:
             found.append(int(pid))
     return found
 

@@ -3,7 +3,7 @@ Dense(100) layers with ELU and He initialisation, each batch-normalised, trained
 Nadam. The grading run trains on the quick slices (about a minute). This file is the
 instructor's: nbgrader's release leaves it out.
 """
-from grader.assignment import ModelAssignment
+from grader.models.assignment import ModelAssignment
 
 ASSIGNMENT = ModelAssignment(
     name="deep_cifar10",

@@ -8,9 +8,15 @@ for the training run. The references and the training live in
 ``grader/checks/initialization.py``. This file is the instructor's: nbgrader's release
 leaves it out.
 """
-from grader.assignment import Assignment, CodeTest
-from grader.checks.initialization import (ActivationCheck, FormulaCheck, SampleCheck,
-                                          TrainingCheck, glorot_std, he_std)
+from grader.assignments.spec import Assignment, CodeTest
+from grader.checks.initialization import (
+                                          ActivationCheck,
+                                          FormulaCheck,
+                                          SampleCheck,
+                                          TrainingCheck,
+                                          glorot_std,
+                                          he_std,
+)
 from grader.checks.schedules import pointwise
 from grader.config import Limits
 

@@ -1,7 +1,7 @@
 """The sample submissions of the "initialization" assignment, with the points and
-reasons each must get (grader/samples.py); the tests grade them with the grader and
+reasons each must get (grader/authoring/samples.py); the tests grade them with the grader and
 nbgrader."""
-from grader.samples import Sample, prepended
+from grader.authoring.samples import Sample, prepended
 
 SAMPLES = {
     "correct": Sample(cell_errors={}),

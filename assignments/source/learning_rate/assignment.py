@@ -3,7 +3,7 @@
 The network is fixed (chapter 1's); the student chooses the rate and the epochs. This
 file is the instructor's: nbgrader's release leaves it out.
 """
-from grader.assignment import ModelAssignment
+from grader.models.assignment import ModelAssignment
 
 ASSIGNMENT = ModelAssignment(
     name="learning_rate",

@@ -1,6 +1,6 @@
 """The sample submissions of the learning-rate assignment, with the points and reasons
-each must get (grader/samples.py). Each is trained by a real kernel in the tests."""
-from grader.samples import model_samples, replaced
+each must get (grader/authoring/samples.py). Each is trained by a real kernel in the tests."""
+from grader.authoring.samples import model_samples, replaced
 
 SAMPLES = model_samples(
     # The network asked for, but a rate far too small for one epoch: it barely trains.

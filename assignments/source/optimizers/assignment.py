@@ -1,7 +1,7 @@
 """The optimizers assignment: chapter 2's Fashion-MNIST network, with an optimizer of
 the student's choice. This file is the instructor's: nbgrader's release leaves it out.
 """
-from grader.assignment import ModelAssignment
+from grader.models.assignment import ModelAssignment
 
 ASSIGNMENT = ModelAssignment(
     name="optimizers",

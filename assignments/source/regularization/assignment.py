@@ -12,7 +12,7 @@ a temperature and an offset per class fitted to the validation images,
 0.03, each profile from its own records in ``book/results`` (the quick ones, which CI
 grades with, by ``python -m dlcourse.reproduce --profile quick reg_``).
 """
-from grader.assignment import ModelAssignment
+from grader.models.assignment import ModelAssignment
 
 ASSIGNMENT = ModelAssignment(
     name="regularization",

@@ -1,8 +1,8 @@
 """The sample submissions of the regularization assignment, with the points and reasons
-each must get (grader/samples.py). Each is trained by a real kernel in the tests."""
+each must get (grader/authoring/samples.py). Each is trained by a real kernel in the tests."""
 from dataclasses import replace
 
-from grader.samples import Sample, model_samples, replaced
+from grader.authoring.samples import Sample, model_samples, replaced
 
 SAMPLES = model_samples(
     # The network asked for, regularised, with plain SGD at a rate far too small for its

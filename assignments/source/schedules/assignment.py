@@ -5,9 +5,13 @@ notebook's test cells) and its ``hidden`` ones (only the autograder's copy). Thi
 is the instructor's: nbgrader's release leaves it out.
 """
 from dlcourse import schedules as ref
-from grader.assignment import Assignment, CodeTest
-from grader.checks.schedules import (CallbackCheck, FunctionCheck, keras_cosine_decay_restarts,
-                                     pointwise)
+from grader.assignments.spec import Assignment, CodeTest
+from grader.checks.schedules import (
+                                     CallbackCheck,
+                                     FunctionCheck,
+                                     keras_cosine_decay_restarts,
+                                     pointwise,
+)
 from grader.config import Limits
 
 EXPONENTIAL_DECAY = {"lr0": 0.01, "s": 20}

@@ -1,6 +1,6 @@
 """The sample submissions of the "schedules" assignment, with the points and reasons
-each must get (grader/samples.py); the tests grade them with the grader and nbgrader."""
-from grader.samples import Sample
+each must get (grader/authoring/samples.py); the tests grade them with the grader and nbgrader."""
+from grader.authoring.samples import Sample
 
 ONE_CYCLE_IGNORING_OPTIONS = '''
 class OneCycleScheduler(keras.callbacks.Callback):

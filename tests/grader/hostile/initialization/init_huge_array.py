@@ -2,7 +2,7 @@
 # case = "init_huge_array"
 # attack = """
 # An array of 10^12 elements (a broadcast view: no memory), refused by its size before
-# anything is copied (grader/probes.py)."""
+# anything is copied (grader/inside/probes.py)."""
 # points = 3  # of 8
 #
 # [fails]  # each fails (0 points), its reason holding this; the other tests earn theirs

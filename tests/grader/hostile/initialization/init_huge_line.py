@@ -1,7 +1,7 @@
 # ---
 # case = "init_huge_line"
 # attack = """
-# The probe patched to send a 13 MB result: the runner drops the line (grader/run.py),
+# The probe patched to send a 13 MB result: the runner drops the line (grader/host/run.py),
 # the call fails when the process's time is up (the batch's --timeout, 30 s); the
 # other tests are untouched."""
 # points = 7  # of 8
@@ -12,7 +12,7 @@
 # %% @setup
 import numpy as np
 
-import grader.probes as _probes
+import grader.inside.probes as _probes
 _array = _probes.array
 def _inflated(value, call, max_size):
     # The probe's own size bound bypassed: one result becomes a 13 MB JSON line.

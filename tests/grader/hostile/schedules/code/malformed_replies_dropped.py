@@ -3,7 +3,7 @@
 # attack = """
 # Malformed replies on the runner's channel with its real request id (lines nested
 # 100,000 deep, not JSON, not UTF-8, of the wrong types): each dropped by the grader's
-# schema (grader/events.py), so the real results count. Full points."""
+# schema (grader/host/events.py), so the real results count. Full points."""
 # points = 8  # of 8: every test passes
 # ---
 # %% answer_scheduler_exp

@@ -1,7 +1,7 @@
 # ---
 # case = "warm_0_keyring_store"
 # attack = """
-# The warm process a worker forks submissions from (grader/warm.py), first of the
+# The warm process a worker forks submissions from (grader/host/warm.py), first of the
 # warm_* cases graded one after another by one warm process: stores its own answers in
 # the kernel's keyrings (the user's and the session's), readable by the user id, for
 # warm_4_keyring_read; the seccomp filter refuses add_key. Full points, no cell error."""

@@ -2,9 +2,9 @@
 checked against a schema before anything reads it.
 
 The process runs student code, and student code can write anything on the events
-descriptor (:mod:`grader.runner`'s own ``emit`` included, with a request id it found
+descriptor (:mod:`grader.inside.runner`'s own ``emit`` included, with a request id it found
 in the runner's frames). So a line is only ever parsed into plain data, bounded in
-size (:data:`grader.run.MAX_EVENT_BYTES`) and depth, and each event and each failure
+size (:data:`grader.host.run.MAX_EVENT_BYTES`) and depth, and each event and each failure
 record must have the types the grader relies on; anything else is not an event (the
 line is dropped) or not a result (the call fails with a plain reason). Nothing a
 submission sends can raise in the grader.
@@ -18,8 +18,8 @@ import jsonschema
 # Deeper than any result a probe returns (a 1cycle run's rates, a model's outputs).
 MAX_DEPTH = 16
 TEXT = {"type": "string", "maxLength": 10_000}
-# The kinds of failure the runner and the probes report (grader.runner, grader.probes,
-# grader.model_probes) and grader.run adds; a hidden part's reason is worded from them.
+# The kinds of failure the runner and the probes report (grader.inside.runner, grader.inside.probes,
+# grader.inside.model_probes) and grader.host.run adds; a hidden part's reason is worded from them.
 KINDS = ("raised", "timeout", "timeout_process", "not_number", "missing", "quota", "died",
          "unreadable", "failed", "submission", "malformed")
 FAILURE = {"type": "object", "required": ["error", "kind"],

@@ -1,5 +1,5 @@
 """The files a model assignment's sandboxes read, made once per grading process (under
-:mod:`grader.workspace`) and linked into each submission's ``/runtime``: the grading
+:mod:`grader.host.workspace`) and linked into each submission's ``/runtime``: the grading
 run's training slice, and the checks' image sets (never their labels)."""
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import os
 import shutil
 from pathlib import Path
 
-from grader import workspace
+from grader.host import workspace
+from grader.models import data
 
 _SHARED: dict[str, Path] = {}
 
@@ -29,25 +30,23 @@ def link(source: Path, target: Path) -> None:
         shutil.copy(source, target)
 
 
-def training_file(assignment: str) -> Path:
+def training_file(assignment) -> Path:
     """The grading run's training data, as one ``.npz`` file: all the sandbox gets of
     the dataset."""
     def write(path):
         import numpy as np
 
-        from grader import data
         (x_train, y_train), (x_valid, y_valid) = data.training_data(assignment, grading_mode=True)
         with open(path, "wb") as f:
             np.savez(f, x_train=x_train, y_train=y_train, x_valid=x_valid, y_valid=y_valid)
-    return _shared_file(f"{assignment}-training.npz", write)
+    return _shared_file(f"{assignment.name}-training.npz", write)
 
 
-def image_file(assignment: str, name: str) -> Path:
+def image_file(assignment, name: str) -> Path:
     """The images (never their labels) of one of the checks' image sets."""
     def write(path):
         import numpy as np
 
-        from grader.checks.models import image_set
         with open(path, "wb") as f:
-            np.save(f, image_set(assignment, name)[0])
-    return _shared_file(f"{assignment}-{name}.npy", write)
+            np.save(f, data.image_set(assignment, name)[0])
+    return _shared_file(f"{assignment.name}-{name}.npy", write)

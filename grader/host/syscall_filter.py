@@ -20,7 +20,7 @@ tmpfs's quotas bound its memory and disk. What is left, and closed here:
 
 The filter is compiled once per grader by libseccomp (through ctypes; Debian's
 ``libseccomp2``, which ``apt`` itself depends on) into classic BPF; the sandbox's boot
-(:mod:`grader.boot`, standard library only) installs those bytes with
+(:mod:`grader.inside.boot`, standard library only) installs those bytes with
 ``prctl(PR_SET_SECCOMP)`` after it has mounted the tmpfs and dropped every privilege,
 right before the student's first cell. A refused call fails with ``EPERM``, as a
 call the kernel does not allow, so a notebook that tries one gets an ``OSError`` and

@@ -10,7 +10,7 @@ student (boilerplate). Short answers (a one-line schedule) coincide between hone
 students, so a cell counts only past ``MIN_CHARS`` characters of its own code; a pair's
 similarity is the length-weighted mean over those cells.
 
-Notebooks are read from checked copies (:mod:`grader.snapshot`), as grading reads them.
+Notebooks are read from checked copies (:mod:`grader.host.snapshot`), as grading reads them.
 """
 from __future__ import annotations
 
@@ -23,11 +23,11 @@ from pathlib import Path
 
 import nbformat
 
-from grader import assignment as assignments
-from grader.extract import student_cells
-from grader.grade import submissions
-from grader.safe_output import student_id
-from grader.snapshot import SnapshotError, take
+from grader.assignments import registry as assignments
+from grader.host.extract import student_cells
+from grader.host.grade import submissions
+from grader.host.snapshot import SnapshotError, take
+from grader.results.safe_output import student_id
 
 NOISE = 20  # copydetect's k: matches shorter than this many (filtered) characters are noise
 GUARANTEE = 25  # every match at least this long is found (winnowing window = 6)

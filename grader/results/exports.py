@@ -1,9 +1,9 @@
 """A grader output folder's gradebook in the formats other systems import: a Canvas
 gradebook column (CSV) and Gradescope's ``results.json`` for one submission.
 
-Both read only ``gradebook.json`` (:func:`grader.gradebook.read`), whose reasons are
+Both read only ``gradebook.json`` (:func:`grader.results.gradebook.read`), whose reasons are
 already worded for the student (hidden tests' without their inputs). The CSV is written
-by :func:`grader.safe_output.csv_text`, so no cell (a student id, a roster's name) is
+by :func:`grader.results.safe_output.csv_text`, so no cell (a student id, a roster's name) is
 read as a formula by a spreadsheet.
 """
 from __future__ import annotations
@@ -11,9 +11,9 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from grader import assignment as assignments
-from grader import gradebook
-from grader.safe_output import csv_text
+from grader.assignments import registry as assignments
+from grader.results import gradebook
+from grader.results.safe_output import csv_text
 
 # The columns Canvas's gradebook import reads to find a student, in its own order
 # (Canvas's gradebook export starts with the same ones).

@@ -20,14 +20,14 @@ the grader holds) it forks a *keeper*, which
 
 The submission's process (PID 2) takes its descriptors, resource limits and
 environment from the request, and then does what a cold start's process does
-(:func:`grader.boot.run`): a tmpfs with the quotas at ``/scratch``, its own ``/tmp``
+(:func:`grader.inside.boot.run`): a tmpfs with the quotas at ``/scratch``, its own ``/tmp``
 and ``/dev/shm`` in it, every privilege dropped, then the student's cells. Nothing of it
 outlives it: its memory is its own (a copy-on-write fork that ends), its files were in
 its namespace's tmpfs. The warm process itself never runs student code, holds no
 hidden input (those come to the submission's process on its own standard input) and is
 in none of the submissions' namespaces.
 
-Standard library only, like :mod:`grader.boot`.
+Standard library only, like :mod:`grader.inside.boot`.
 """
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 1
 INBOX = "/inbox"
 # What bubblewrap's own /proc leaves read-only (its --proc), done again for the new one.
 PROC_READ_ONLY = ("sys", "sysrq-trigger", "irq", "bus")
-FAILED = 70  # as grader.boot: the sandbox could not be made
+FAILED = 70  # as grader.inside.boot: the sandbox could not be made
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -123,8 +123,8 @@ def _exit_status(status: int) -> int:
 
 
 def _submission(request: dict, fds: dict[int, int]) -> None:
-    """PID 2: the submission's process, as a cold start's (grader.boot) from here on."""
-    from grader import boot
+    """PID 2: the submission's process, as a cold start's (grader.inside.boot) from here on."""
+    from grader.inside import boot
 
     os.setsid()
     _place(fds)
@@ -139,7 +139,7 @@ def _submission(request: dict, fds: dict[int, int]) -> None:
 
 def _reaper(request: dict, fds: dict[int, int]) -> None:
     """PID 1 of the new namespace: step 3."""
-    from grader import boot
+    from grader.inside import boot
 
     _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     _fresh_proc()

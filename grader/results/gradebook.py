@@ -1,13 +1,13 @@
-"""Write what :mod:`grader.grade` found: ``gradebook.csv`` (one row per student and
+"""Write what :mod:`grader.host.grade` found: ``gradebook.csv`` (one row per student and
 test), ``gradebook.json`` (the same, with totals, cell errors and timings), one short
 feedback file per student, ``feedback/<student>.txt``, and the instructor's log,
 ``log/<student>.txt`` (what the process printed, and the details that feedback leaves
 out). Reasons of hidden tests never show their inputs, nor any text of the student's
-code (the checks and :func:`grader.grade.hidden_failure` word them so).
+code (the checks and :func:`grader.host.grade.hidden_failure` word them so).
 
-Students are known by their :func:`grader.safe_output.student_id`; their files are
-named by :func:`grader.safe_output.file_stem` (safe, unique and short whatever the
-folder's name), and every CSV cell goes through :func:`grader.safe_output.csv_text`.
+Students are known by their :func:`grader.results.safe_output.student_id`; their files are
+named by :func:`grader.results.safe_output.file_stem` (safe, unique and short whatever the
+folder's name), and every CSV cell goes through :func:`grader.results.safe_output.csv_text`.
 
 Several graders may write into one output folder at once (shards of a class on one
 machine, or a second run started by mistake): each write takes a lock on the folder,
@@ -21,9 +21,23 @@ import fcntl
 import json
 import os
 import tempfile
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from grader.safe_output import csv_text, file_stem
+from grader.results.safe_output import csv_text, file_stem
+
+
+@dataclass
+class TestResult:
+    student: str
+    test: str
+    points: float
+    max_points: float
+    passed: bool
+    reason: str = ""
+
+    def as_dict(self) -> dict:
+        return asdict(self)
 
 FIELDS = ["student", "test", "points", "max_points", "passed", "reason"]
 LOCK = ".gradebook.lock"
@@ -56,8 +70,6 @@ def read(out: str | Path, assignment: str | None = None) -> tuple[str | None, di
     """``(assignment, {student: record})`` of the gradebook in ``out`` (empty when there
     is none, or it grades another assignment than ``assignment``), as :func:`write`
     takes it back: what a rerun resumes from and what a merge joins."""
-    from grader.grade import TestResult
-
     path = Path(out) / "gradebook.json"
     if not path.is_file():
         return assignment, {}

@@ -14,11 +14,11 @@ import html
 import re
 from pathlib import Path
 
-from grader import assignment as assignments
-from grader import gradebook
+from grader.assignments import registry as assignments
+from grader.results import gradebook
 
-# The reasons that say a submission reached one of the grader's limits (grader.run and
-# grader.grade word them).
+# The reasons that say a submission reached one of the grader's limits (grader.host.run and
+# grader.host.grade word them).
 LIMIT = re.compile(r"timed out|ran past|time limit|did not finish within|quota|limit|"
                    r"out of memory|SIGKILL|SIGXFSZ|left out", re.IGNORECASE)
 

@@ -1,10 +1,10 @@
-"""Warm starts: a grading worker's long-lived process (:mod:`grader.zygote`) that has
+"""Warm starts: a grading worker's long-lived process (:mod:`grader.inside.zygote`) that has
 imported NumPy, Keras and its backend once, and forks each submission's process, in a
 fresh sandbox of its own, from that state.
 
 A cold start (:class:`Cold`) runs bubblewrap and a new interpreter per process; its
 start-up (``import keras`` above all) is most of a small assignment's grading time. A
-warm start keeps the same sandbox, limits and protocol (:mod:`grader.run` cannot tell
+warm start keeps the same sandbox, limits and protocol (:mod:`grader.host.run` cannot tell
 the two apart) and saves the start-up. One warm process per configuration (the
 runtime folder, the packages a process may import, the environment) lives as long as
 the worker; if it dies, the next start makes a new one, and a submission whose process
@@ -28,12 +28,13 @@ import sys
 import time
 from pathlib import Path
 
-from grader import workspace
+from grader.host import workspace
+from grader.host.errors import SandboxError
 
 START_TIMEOUT_S = 300  # importing Keras on a busy machine, once per worker
 PROGRAM = ("import sys; sys.path[:0] = [{runtime!r}, '']; "
-           "from grader.zygote import main; main(sys.argv)")
-PRELOAD = ("numpy", "keras", "grader.probes", "grader.model_probes", "grader.runner")
+           "from grader.inside.zygote import main; main(sys.argv)")
+PRELOAD = ("numpy", "keras", "grader.inside.probes", "grader.inside.model_probes", "grader.inside.runner")
 INBOX_INSIDE = "/inbox"
 
 
@@ -41,17 +42,6 @@ class WarmProcessDied(RuntimeError):
     """The warm process ended while a submission's process ran (it was killed, or the
     machine ran out of memory): not the student's doing, so the submission is graded
     again from scratch."""
-
-
-_inbox: Path | None = None
-
-
-def inbox() -> Path:
-    """This worker's inbox (made on first use, under :mod:`grader.workspace`)."""
-    global _inbox
-    if _inbox is None or not _inbox.is_dir():
-        _inbox = workspace.folder("inbox-")
-    return _inbox
 
 
 class Zygote:
@@ -62,7 +52,7 @@ class Zygote:
         self.log = workspace.folder("warm-") / "warm.log"
         argv = [sys.executable, "-I", "-c", PROGRAM.format(runtime="/runtime"),
                 json.dumps({"control_fd": theirs.fileno(), "preload": PRELOAD})]
-        command = sandbox.command(argv, runtime, None, env, packages, inbox=inbox())
+        command = sandbox.command(argv, runtime, None, env, packages, inbox=workspace.inbox())
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log,
                                          stderr=subprocess.STDOUT, start_new_session=True,
@@ -74,7 +64,6 @@ class Zygote:
             self.stop()
             if killed:  # by an instructor or the kernel (out of memory): start again
                 raise WarmProcessDied("the warm process was killed while it started")
-            from grader.sandbox import SandboxError
             raise SandboxError("the warm process did not start: "
                                + self.log.read_text(errors="replace")[-1000:])
         self.pid_inside = reply["ready"]
@@ -133,7 +122,7 @@ def stop_all() -> None:
 
 
 class Started:
-    """A submission's process forked by a warm process: what :mod:`grader.run` needs of
+    """A submission's process forked by a warm process: what :mod:`grader.host.run` needs of
     a ``subprocess.Popen`` (its input, a kill, a wait)."""
 
     def __init__(self, stdin, lifeline: int, status: int):
@@ -180,7 +169,7 @@ def start(sandbox, runtime: Path, snapshot: Path, env: dict, packages, limits, b
           log_fd: int, events_fd: int, outputs_fd: int | None) -> Started:
     """Fork the process that runs the boot ``boot`` on ``snapshot`` (a folder of the
     inbox) from the warm process of this configuration."""
-    folder = str(Path(snapshot).resolve().relative_to(inbox().resolve()))
+    folder = str(Path(snapshot).resolve().relative_to(workspace.inbox().resolve()))
     z = zygote(sandbox, runtime, env, packages)
     stdin_r, stdin_w = os.pipe()
     lifeline_r, lifeline_w = os.pipe()

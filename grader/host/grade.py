@@ -1,4 +1,4 @@
-"""Grade one submission: run its code (:mod:`grader.run`) and judge the plain data that
+"""Grade one submission: run its code (:mod:`grader.host.run`) and judge the plain data that
 comes back with the checks' ``verify``; each test gives all its points or none, as
 nbgrader does for an autograded test cell. :mod:`grader.pytest_plugin` turns every
 (submission, test) into a pytest item on top of these two functions."""
@@ -10,35 +10,23 @@ import json
 import os
 import shutil
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader import assignment as assignments
-from grader import config, workspace
-from grader.assignment import PARTS, Assignment, FileTest
-from grader.extract import integrity_notes, student_cells
-from grader.run import run_submission
-from grader.runtime_files import link
-from grader.sandbox import Bubblewrap, Sandbox, write_runtime
-from grader.snapshot import SnapshotError, shown, take
-from grader.warm import WarmProcessDied
+from grader import config
+from grader.assignments import registry as assignments
+from grader.assignments.spec import PARTS, Assignment, FileTest
+from grader.host import workspace
+from grader.host.extract import integrity_notes, student_cells
+from grader.host.run import run_submission
+from grader.host.sandbox import Bubblewrap, Sandbox, write_runtime
+from grader.host.snapshot import SnapshotError, shown, take
+from grader.host.warm import WarmProcessDied
+from grader.models.runtime_files import link
 
 # How often a submission is graded again when a warm process dies under it (the last
 # attempt starts cold).
 WARM_ATTEMPTS = 2
-
-
-@dataclass
-class TestResult:
-    student: str
-    test: str
-    points: float
-    max_points: float
-    passed: bool
-    reason: str = ""
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def _builtin_name(name) -> str | None:
@@ -50,7 +38,7 @@ def hidden_failure(data: dict) -> str:
     """A hidden part's failure, worded from its kind alone: no text that student code
     controls (exception messages, names of its own classes, exit codes) and no input."""
     kind = data.get("kind")
-    kind = kind if isinstance(kind, str) else None  # grader.events lets no other through
+    kind = kind if isinstance(kind, str) else None  # grader.host.events lets no other through
     if kind == "raised":
         name = _builtin_name(data.get("type"))
         if not name:
@@ -183,7 +171,7 @@ def student_code(g: Grading) -> None:
     (relaunched after a test that kills it); the files it writes come back."""
     g.runtime = _runtime(g.spec, g.sandbox)
     tests = [t for t in g.tests if not isinstance(t[1], FileTest) and t[0] not in g.spec.isolated]
-    g.run = run_submission(g.cells, g.probes(tests), "grader.probes", g.snap.root, g.runtime,
+    g.run = run_submission(g.cells, g.probes(tests), "grader.inside.probes", g.snap.root, g.runtime,
                            g.limits, env=g.env, sandbox=g.sandbox, scratch=g.work / "main",
                            outputs=g.spec.outputs)
 
@@ -192,7 +180,7 @@ def isolated_tests(g: Grading) -> None:
     """Each test that must run where only some packages exist, in a process of its own."""
     for grade_id, packages in g.spec.isolated.items():
         alone = [t for t in g.tests if t[0] == grade_id]
-        own = run_submission(g.cells, g.probes(alone), "grader.probes", g.snap.root, g.runtime,
+        own = run_submission(g.cells, g.probes(alone), "grader.inside.probes", g.snap.root, g.runtime,
                              g.limits, env=g.env, sandbox=g.sandbox, packages=tuple(packages),
                              scratch=g.work / f"isolated-{grade_id}")
         g.run["data"].update(_isolated(own["data"], g.spec.isolation_note))
@@ -219,7 +207,7 @@ def file_tests(g: Grading) -> None:
     runtime = _runtime(g.spec, g.sandbox, files=True)
     limits = dataclasses.replace(g.limits, timeout_s=max(g.limits.timeout_s,
                                                          config.MODEL_CHECK_TIMEOUT_S * 2))
-    result = run_submission([], g.probes(runnable), "grader.model_probes", files, runtime,
+    result = run_submission([], g.probes(runnable), "grader.inside.model_probes", files, runtime,
                             limits, sandbox=g.sandbox, scratch=g.work / "files-run") \
         if runnable else {"data": {}}
     g.run["data"].update(result["data"])
@@ -238,11 +226,11 @@ def run_checks(notebook: str | Path, assignment: str,
                limits: config.Limits | None = None) -> dict:
     """Run one submitted notebook's code and probe its tests; returns ``{"data":
     {grade_id: {part: data}}, "cell_errors", "notes", "log", "seconds", "digest"}``
-    (``digest``: of the snapshot graded, :mod:`grader.snapshot`).
+    (``digest``: of the snapshot graded, :mod:`grader.host.snapshot`).
 
-    The grader reads the submission only through its snapshot (:mod:`grader.snapshot`:
+    The grader reads the submission only through its snapshot (:mod:`grader.host.snapshot`:
     no link out of it, sizes within limits). The student's cells run on a copy of it,
-    in grading mode, in a sandbox (:mod:`grader.sandbox`); the probes of the student's
+    in grading mode, in a sandbox (:mod:`grader.host.sandbox`); the probes of the student's
     objects run in that same process, except for tests that must run where only some
     packages exist (``isolated``). Checks of files (saved models) run afterwards in a
     sandbox of their own that runs no student code, on the files as submitted and on

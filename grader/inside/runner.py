@@ -16,7 +16,7 @@ exception's nearest built-in class. The grader shows ``text`` only for visible p
 for hidden ones it words the reason from ``kind`` and ``type`` alone.
 
 Standard library only (and what the probe module imports): in the sandbox this file
-is copied next to :mod:`grader.probes` and :mod:`grader.limits`, and nothing else of
+is copied next to :mod:`grader.inside.probes` and :mod:`grader.inside.limits`, and nothing else of
 the grader exists there.
 """
 from __future__ import annotations
@@ -31,7 +31,7 @@ import re
 import sys
 import tarfile
 
-from grader.limits import CallTimeout, time_limit
+from grader.inside.limits import CallTimeout, time_limit
 
 TEXT_LIMIT = 500  # characters of an exception's message kept
 
@@ -77,7 +77,7 @@ class Quota:
 
 
 def failure(exc: BaseException, target: str, quota: Quota) -> dict:
-    from grader.probes import NotANumber
+    from grader.inside.probes import NotANumber
 
     kind = ("timeout" if isinstance(exc, CallTimeout)
             else "not_number" if isinstance(exc, NotANumber) else "raised")

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import nbformat
 
-from grader import assignment as assignments
-from grader import gradebook
+from grader.assignments import registry as assignments
+from grader.results import gradebook
 
 
 class NbgraderDbError(Exception):

@@ -13,9 +13,9 @@ sandbox's own mount namespace; in a user namespace when the grader is not root).
 3. drops every capability (bounding set included), sets no-new-privileges and, when the
    grader is root, switches to the sandbox's own user id;
 4. checks that no capability is left, joins a fresh session keyring of its own and
-   installs the seccomp filter (:mod:`grader.syscall_filter`: no keyrings, no memory
+   installs the seccomp filter (:mod:`grader.host.syscall_filter`: no keyrings, no memory
    outside the limits, no new namespaces, mounts or tracing), then runs
-   :mod:`grader.runner`.
+   :mod:`grader.inside.runner`.
 
 With ``confined`` false (``--sandbox none``) it does none of this and runs the runner in
 the working directory the grader prepared. Standard library only.
@@ -151,8 +151,8 @@ def main(argv: list[str]) -> None:
 
 
 def run(spec: dict) -> None:
-    """Steps 1 to 4 for the boot ``spec`` (from :meth:`grader.sandbox.Sandbox.boot_spec`);
-    a warm start's submission process (:mod:`grader.zygote`) calls it after its fork."""
+    """Steps 1 to 4 for the boot ``spec`` (from :meth:`grader.host.sandbox.Sandbox.boot_spec`);
+    a warm start's submission process (:mod:`grader.inside.zygote`) calls it after its fork."""
     if spec["confined"]:
         try:
             work = make_scratch(spec["quota_bytes"], spec["quota_files"], spec.get("uid"))
@@ -167,7 +167,7 @@ def run(spec: dict) -> None:
     # Before any student code runs: the grader tells a sandbox that failed to start (its
     # problem) from a submission that ended early (the student's).
     os.write(spec["events_fd"], b'{"event": "booted"}\n')
-    from grader.runner import main as run
+    from grader.inside.runner import main as run
     run(spec["events_fd"])
 
 

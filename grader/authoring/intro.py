@@ -1,9 +1,9 @@
 """The facts an assignment's notebook intro and the course's READMEs state, generated
-from the assignments' specs (:mod:`grader.assignment`) so that none is typed twice: the
+from the assignments' specs (:mod:`grader.assignments`) so that none is typed twice: the
 table of tests and points, a model assignment's threshold, the write quotas, and the
 course's table of assignments.
 
-``python -m grader.intro`` rewrites them in place; ``--check`` only says which file is
+``python -m grader.authoring.intro`` rewrites them in place; ``--check`` only says which file is
 out of date (a test runs it). The prose around them stays the author's.
 """
 from __future__ import annotations
@@ -13,9 +13,11 @@ import re
 import sys
 from pathlib import Path
 
-from grader.assignment import Assignment, FileTest, ModelAssignment, all_assignments
+from grader.assignments.registry import all_assignments
+from grader.assignments.spec import Assignment, FileTest
+from grader.models.assignment import ModelAssignment
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 COURSE_README = ROOT / "assignments" / "README.md"
 TABLE_START = "| assignment |"
 
@@ -139,7 +141,7 @@ def stale(write: bool = False) -> list[Path]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m grader.intro", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m grader.authoring.intro", description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="only list the files out of date")
     args = parser.parse_args(argv)
     found = stale(write=not args.check)

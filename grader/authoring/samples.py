@@ -74,7 +74,7 @@ def model_samples(*, partial: Answer, wrong: Answer,
 
 
 def load(spec) -> dict[str, Sample]:
-    """The samples of assignment ``spec`` (:class:`grader.assignment.Assignment`)."""
+    """The samples of assignment ``spec`` (:class:`grader.assignments.spec.Assignment`)."""
     path = spec.folder / SAMPLES_FILE
     module_spec = importlib.util.spec_from_file_location(f"_dlcourse_samples_{spec.name}", path)
     module = importlib.util.module_from_spec(module_spec)

@@ -8,14 +8,14 @@ Inside it the student's code sees a private root, read-only everywhere but one t
   the sandbox's own), so no configuration file of the grading machine is readable;
 - ``/runtime``: the few grader modules that run next to student code, and the data a
   model assignment's notebook trains on (never held-out labels);
-- ``/snapshot``: the grader's checked copy of the submission (:mod:`grader.snapshot`);
-- ``/scratch``: a tmpfs that :mod:`grader.boot` mounts with the assignment's quotas of
+- ``/snapshot``: the grader's checked copy of the submission (:mod:`grader.host.snapshot`);
+- ``/scratch``: a tmpfs that :mod:`grader.inside.boot` mounts with the assignment's quotas of
   bytes and files; the working directory ``/scratch/submission`` (a copy of the
   snapshot), ``/tmp`` and ``/dev/shm`` all live in it, and it vanishes with the sandbox.
 
 It has no network, its own PID and IPC namespaces (``kill -1`` or a fork bomb reach only
 itself; everything dies with it), a fresh environment, no capability once the boot has
-mounted the tmpfs, a seccomp filter (:mod:`grader.syscall_filter`: no keyrings, no
+mounted the tmpfs, a seccomp filter (:mod:`grader.host.syscall_filter`: no keyrings, no
 memory outside the limits, no new namespaces, mounts or tracing), and, when the grader
 runs as root, a user id of its own, so that ``RLIMIT_NPROC`` bounds its processes. Results come back on a pipe, files on a
 descriptor whose size ``RLIMIT_FSIZE`` bounds. The hidden tests, the references, the
@@ -33,26 +33,29 @@ import sys
 from pathlib import Path
 
 import grader
-from grader.assignment import SOURCE
+from grader.assignments.spec import SOURCE
 from grader.config import Limits
+from grader.host.errors import SandboxError  # noqa: F401 (raised here, caught by callers)
 
 GRADER_DIR = Path(grader.__file__).resolve().parent
-# The sandbox's `grader` package: file -> the grader module it is a copy of (or its text).
-RUNTIME_MODULES = {
-    "__init__.py": "",
-    "boot.py": GRADER_DIR / "boot.py",
-    "limits.py": GRADER_DIR / "limits.py",
-    "probes.py": GRADER_DIR / "probes.py",
-    "model_probes.py": GRADER_DIR / "model_probes.py",
-    "runner.py": GRADER_DIR / "runner.py",
-    "zygote.py": GRADER_DIR / "zygote.py",
-    "data.py": GRADER_DIR / "notebook_facade.py",
+INSIDE_DIR = GRADER_DIR / "inside"
+# The sandbox's `grader` package: the whole of grader/inside/ (which imports nothing of
+# the grader outside itself: tests/grader/test_architecture.py), and the notebook API's
+# two modules, answered from the files the grader writes (grader/inside/notebook_facade.py).
+NOTEBOOK_API = {
+    "data.py": INSIDE_DIR / "notebook_facade.py",
     "thresholds.py": "from grader.data import threshold  # noqa: F401\n",
 }
+
+
+def runtime_modules() -> dict[str, Path | str]:
+    """The sandbox's ``grader`` package: path inside it -> the file it copies (or its text)."""
+    inside = {f"inside/{p.name}": p for p in sorted(INSIDE_DIR.glob("*.py"))}
+    return {"__init__.py": "", **inside, **NOTEBOOK_API}
 INSIDE = {"runtime": "/runtime", "snapshot": "/snapshot"}
 # The program bubblewrap starts: the copied grader modules first, then the working
 # directory (a notebook's own helper modules), as a kernel started there would see them.
-BOOT = "import sys; sys.path[:0] = [{runtime!r}, '']; from grader.boot import main; main(sys.argv)"
+BOOT = "import sys; sys.path[:0] = [{runtime!r}, '']; from grader.inside.boot import main; main(sys.argv)"
 DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
 # What of the machine's /etc the sandbox sees (when present).
 ETC_FILES = ("ld.so.cache", "localtime", "fonts")
@@ -60,20 +63,16 @@ ETC_FILES = ("ld.so.cache", "localtime", "fonts")
 ROOT_CAPS = ("CAP_SYS_ADMIN", "CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP", "CAP_CHOWN",
              "CAP_FOWNER")
 USERNS_CAPS = ("CAP_SYS_ADMIN", "CAP_SETPCAP")
-# A warm process (grader/zygote.py) also brings up each new network namespace's loopback.
+# A warm process (grader/inside/zygote.py) also brings up each new network namespace's loopback.
 WARM_CAPS = ("CAP_NET_ADMIN",)
-
-
-class SandboxError(RuntimeError):
-    """The sandbox cannot run on this machine: the instructor's problem, not a student's."""
 
 
 def write_runtime(folder: Path) -> Path:
     """Write the sandbox's ``grader`` package into ``folder``."""
     package = folder / "grader"
-    package.mkdir(parents=True, exist_ok=True)
-    for name, origin in RUNTIME_MODULES.items():
+    for name, origin in runtime_modules().items():
         text = origin.read_text() if isinstance(origin, Path) else origin
+        (package / name).parent.mkdir(parents=True, exist_ok=True)
         (package / name).write_text(text)
     return folder
 
@@ -97,18 +96,18 @@ def _site_packages(roots: list[str]) -> list[str]:
                    and any(os.path.realpath(p).startswith(r + "/") for r in roots)})
 
 
-# How a bubblewrap sandbox's processes start (grader/warm.py).
+# How a bubblewrap sandbox's processes start (grader/host/warm.py).
 STARTS = ("warm", "cold")
 
 
 class Sandbox:
     """Where a submission's process runs. Each kind (:data:`KINDS`) supplies the
     command, the environment, the working directory and the limits of that process, so
-    the code that starts it (:mod:`grader.run`) never asks which kind it has."""
+    the code that starts it (:mod:`grader.host.run`) never asks which kind it has."""
 
     kind = ""
-    confined = False  # told to the boot (grader/boot.py): mount the quotas, drop privileges
-    warm = False  # its processes are forked from a warm process (grader/warm.py)
+    confined = False  # told to the boot (grader/inside/boot.py): mount the quotas, drop privileges
+    warm = False  # its processes are forked from a warm process (grader/host/warm.py)
 
     def __init__(self):
         # Root switches to a user id of its own per grading process (RLIMIT_NPROC never
@@ -117,7 +116,7 @@ class Sandbox:
 
     def work_folder(self) -> Path:
         """A new folder for one submission's grading (its snapshot, its processes' logs)."""
-        from grader import workspace
+        from grader.host import workspace
         return workspace.folder("grading-")
 
     def check(self) -> None:
@@ -131,7 +130,7 @@ class Sandbox:
         spec = {"confined": self.confined, "uid": self.uid, "events_fd": events_fd,
                 "quota_bytes": limits.disk_bytes, "quota_files": limits.disk_files + 8}
         if self.confined:
-            from grader import syscall_filter
+            from grader.host import syscall_filter
             spec["seccomp"] = syscall_filter.boot_spec()
         return spec
 
@@ -213,9 +212,10 @@ class Bubblewrap(Sandbox):
     def work_folder(self) -> Path:
         if not self.warm:
             return super().work_folder()
-        from grader import warm
         import tempfile
-        path = Path(tempfile.mkdtemp(prefix="grading-", dir=warm.inbox()))
+
+        from grader.host import workspace
+        path = Path(tempfile.mkdtemp(prefix="grading-", dir=workspace.inbox()))
         path.chmod(0o755)
         return path
 
@@ -224,7 +224,7 @@ class Bubblewrap(Sandbox):
             raise SandboxError("bubblewrap is not installed (`apt install bubblewrap`); it "
                                "confines student code. `--sandbox none` grades without it "
                                "(only for code you trust)")
-        from grader import syscall_filter
+        from grader.host import syscall_filter
         try:
             syscall_filter.program()
         except syscall_filter.FilterError as exc:
@@ -247,7 +247,7 @@ class Bubblewrap(Sandbox):
                 packages: tuple[str, ...] | None = None, inbox: Path | None = None) -> list[str]:
         """``argv`` (a command inside the sandbox) wrapped in the sandbox. ``packages``:
         the only site-packages the process may import (None: all of them). A warm
-        process (:mod:`grader.warm`) gets the worker's ``inbox`` instead of a snapshot,
+        process (:mod:`grader.host.warm`) gets the worker's ``inbox`` instead of a snapshot,
         and the capabilities to make each submission's namespaces."""
         args = [self.bwrap, "--die-with-parent", "--new-session", "--unshare-pid",
                 "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
@@ -281,7 +281,7 @@ class Bubblewrap(Sandbox):
         args += ["--dir", "/dev/shm", "--remount-ro", "/dev", "--dir", "/scratch"]
         # A warm process writes its imports' caches (Matplotlib's, Keras's, joblib's test
         # of semaphores) in a /tmp and /dev/shm of its own, which each submission's own
-        # cover (grader/boot.py).
+        # cover (grader/inside/boot.py).
         args += ["--dir", "/tmp"] if inbox is None else ["--tmpfs", "/tmp", "--tmpfs", "/dev/shm"]
         python = sorted({os.path.realpath(p) for p in (sys.prefix, sys.base_prefix,
                                                         sys.exec_prefix, sys.base_exec_prefix)})
@@ -340,7 +340,7 @@ KINDS = {cls.kind: cls for cls in (Bubblewrap, Unconfined)}
 
 def sandbox_of(kind: str = "bwrap", start: str = "warm") -> Sandbox:
     """A sandbox of ``kind`` (``bwrap`` or ``none``). ``start``: ``warm`` forks each
-    bubblewrap sandbox's process from a warm process (:mod:`grader.warm`), ``cold``
+    bubblewrap sandbox's process from a warm process (:mod:`grader.host.warm`), ``cold``
     starts a new interpreter each time; ``none`` always starts cold."""
     if kind not in KINDS:
         raise ValueError(f"unknown sandbox {kind!r}: {' or '.join(map(repr, KINDS))}")

@@ -14,9 +14,9 @@ import stat
 import zipfile
 from pathlib import Path
 
-from grader.limits import time_limit
+from grader.inside.limits import time_limit
 
-_HERE = Path(__file__).resolve().parent.parent
+_HERE = Path(__file__).resolve().parents[2]  # /runtime in the sandbox
 # A .keras archive holds three members; a few more leave room for Keras's future ones.
 MAX_MEMBERS = 16
 
@@ -239,7 +239,7 @@ def images(name: str, limit: int | None = None):
 
 
 def run(params: dict, path) -> dict:
-    """The probe as :mod:`grader.runner` calls it in the sandbox."""
+    """The probe as :mod:`grader.inside.runner` calls it in the sandbox."""
     with time_limit(params.get("timeout"), params.get("what", "the check")):
         x = images(params["images"], params.get("limit")) if params.get("images") else None
         also = params.get("training")

@@ -40,6 +40,18 @@ def folder(prefix: str) -> Path:
     return path
 
 
+_inbox: Path | None = None
+
+
+def inbox() -> Path:
+    """This worker's inbox, which a warm process sees (:mod:`grader.host.warm`): the
+    folders its submissions' processes are started in (made on first use)."""
+    global _inbox
+    if _inbox is None or not _inbox.is_dir():
+        _inbox = folder("inbox-")
+    return _inbox
+
+
 def cleanup() -> None:
     global _root
     if _root is not None:

@@ -1,14 +1,14 @@
 """Run one submission's code in a process of its own, and bring back plain data.
 
-The process runs :mod:`grader.boot` and then :mod:`grader.runner` in a
-:class:`grader.sandbox.Sandbox`, under the assignment's :class:`grader.config.Limits`.
+The process runs :mod:`grader.inside.boot` and then :mod:`grader.inside.runner` in a
+:class:`grader.host.sandbox.Sandbox`, under the assignment's :class:`grader.config.Limits`.
 This module drives it over two pipes: it sends the set-up, waits until the student's
 cells have run, then hands out the probes one call at a time, every visible part
 before any hidden part, and waits for each result before it sends the next. So while
 student code runs, its process holds no hidden input it has not been called with.
 
 Only the JSON the process sends back (numbers, lists, strings) is kept, once it has
-passed the schema of :mod:`grader.events`, and only as the answer to the request the
+passed the schema of :mod:`grader.host.events`, and only as the answer to the request the
 grader is waiting for: the grader judges it in its own
 process with the check's ``verify``, and never touches a live student object. If the
 process passes its wall-clock limit or dies (a crash, ``os._exit``, a segfault, the
@@ -36,15 +36,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader import config, events, warm
-from grader.assignment import PARTS
+from grader import config
+from grader.assignments.spec import PARTS
 from grader.config import Limits
-from grader.sandbox import BOOT, Bubblewrap, Sandbox, SandboxError
+from grader.host import events, warm
+from grader.host.sandbox import BOOT, Bubblewrap, Sandbox, SandboxError
 
 # The longest event line kept from a submission's process (a 1cycle run's rates, a
 # model's predictions on 10,000 images); longer ones are dropped.
 MAX_EVENT_BYTES = 4 * 2**20
-BOOT_FAILED = 70  # grader.boot's exit status when the sandbox cannot start
+BOOT_FAILED = 70  # grader.inside.boot's exit status when the sandbox cannot start
 
 
 def _death(returncode: int, limits: Limits) -> tuple[str, str]:
@@ -119,7 +120,7 @@ def requests_for(tests: list[tuple[str, str, dict]]) -> list[Request]:
 class _Process:
     """One launch of the submission's process, and what came back from it."""
 
-    proc: object  # _Cold or grader.warm.Started
+    proc: object  # _Cold or grader.host.warm.Started
     events: int
     started: float
     deadline: float
@@ -172,7 +173,7 @@ def run_submission(cells: list[dict], tests: list[tuple[str, str, dict]], probes
     (relative to the working directory). With no tests, the cells still run once (for
     the files they write: ``outputs`` names them, and they come back in a folder).
     ``runtime`` is the folder holding the sandbox's ``grader`` package
-    (:func:`grader.sandbox.write_runtime`); ``packages``: the only site-packages the
+    (:func:`grader.host.sandbox.write_runtime`); ``packages``: the only site-packages the
     process may import; ``scratch``: a folder of the grader's for this run's files.
 
     Returns ``{"data": {grade_id: {part: data}}, "cell_errors": [...], "log": str,

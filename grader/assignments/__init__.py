@@ -1,0 +1,1 @@
+"""What an assignment is (:mod:`.spec`) and where the course's are found (:mod:`.registry`)."""
