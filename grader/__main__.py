@@ -32,6 +32,7 @@ from pathlib import Path
 
 import pytest
 
+from grader.assignments import registry as assignments
 from grader.host.grade import default_source, submissions
 from grader.pytest_plugin import Outcome, Status, add_cli_options, plugin_args
 
@@ -99,11 +100,12 @@ def main(argv: list[str] | None = None) -> int:
         differences = compare_gradebooks(args.old, args.new)
         print("\n".join(differences) if differences else "the same grades")
         return 1 if differences else 0
-    folders = submissions(Path(args.submitted).resolve(), args.assignment)
+    spec = assignments.get(args.assignment)  # the command line's name, found once
+    folders = submissions(Path(args.submitted).resolve(), spec)
     if not folders:
         print(f"no submissions of {args.assignment!r} in {args.submitted}", file=sys.stderr)
         return 2
-    source = args.source or default_source(args.submitted, args.assignment)
+    source = args.source or default_source(args.submitted, spec)
     # pytest's own temporary folders (pytest-xdist makes some) go in the grader's, which
     # is removed when the run ends.
     from grader.host import workspace
@@ -164,7 +166,8 @@ def _follow_up(args) -> int:
             print(f"class report in {write_report(args.out, args.to)}")
         elif args.command == "similarity":
             from grader.host.similarity import write_similarity
-            print(write_similarity(args.submitted, args.assignment, args.to or "similarity",
+            print(write_similarity(args.submitted, assignments.get(args.assignment),
+                                   args.to or "similarity",
                                    args.threshold))
         elif args.format == "nbgrader":
             return _to_nbgrader(args.out, args.db or "sqlite:///gradebook.db")

@@ -31,8 +31,9 @@ from _pytest.nodeid import NodeId  # an id given as a str is parsed ("a::b[1]" s
 
 from grader import config as grader_config
 from grader.assignments import registry as assignments
+from grader.assignments.spec import Assignment
 from grader.host import workspace
-from grader.host.grade import is_submission, judge, required_files, run_checks
+from grader.host.grade import is_submission, judge, run_checks
 from grader.host.sandbox import KINDS, STARTS, SandboxError, sandbox_of
 from grader.host.snapshot import SnapshotError, take
 from grader.results import gradebook
@@ -41,6 +42,15 @@ from grader.results.safe_output import student_id, transportable
 
 # The run's gradebook (its state: what was graded, what failed, what a rerun skips).
 GRADEBOOK = pytest.StashKey["Gradebook"]()
+# The assignment ``--assignment`` names: looked up once, here at the edge.
+ASSIGNMENT = pytest.StashKey["Assignment"]()
+
+
+def assignment_of(config) -> Assignment:
+    """The assignment being graded (``--assignment``), found once per run."""
+    if ASSIGNMENT not in config.stash:
+        config.stash[ASSIGNMENT] = assignments.get(config.getoption("assignment"))
+    return config.stash[ASSIGNMENT]
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -147,7 +157,7 @@ def pytest_sessionstart(session):
         pytest.exit(f"cannot grade: {exc}", returncode=2)
     from dlcourse.datasets import DatasetError
     try:
-        assignments.get(assignment).preflight()
+        assignment_of(session.config).preflight()
     except DatasetError as exc:
         pytest.exit(f"cannot grade {assignment!r}: {exc}", returncode=2)
 
@@ -160,11 +170,11 @@ def pytest_unconfigure(config):
     workspace.cleanup()
 
 
-def digest(folder: Path, assignment: str, limits: grader_config.Limits) -> str:
+def digest(folder: Path, spec: Assignment, limits: grader_config.Limits) -> str:
     """A hash of what the grader would read of a submission's folder (names, contents,
     and what it leaves out), computed without following any link out of it."""
     try:
-        return take(folder, None, required=required_files(assignment, limits),
+        return take(folder, None, required=spec.required_files(limits),
                     max_bytes=limits.submission_bytes, max_files=limits.submission_files).digest
     except SnapshotError as exc:
         return f"refused: {exc}"
@@ -198,10 +208,10 @@ class StudentFolder(pytest.Directory):
     in it (it then fails every test with that reason)."""
 
     def collect(self):
-        assignment = self.config.getoption("assignment")
-        if is_submission(self.path, assignment):
-            yield SubmissionFolder.from_parent(self, path=self.path / assignment,
-                                               nodeid=_child_id(self, assignment))
+        spec = assignment_of(self.config)
+        if is_submission(self.path, spec):
+            yield SubmissionFolder.from_parent(self, path=self.path / spec.name,
+                                               nodeid=_child_id(self, spec.name))
 
 
 def _child_id(parent, name: str) -> NodeId:
@@ -212,14 +222,14 @@ def _child_id(parent, name: str) -> NodeId:
 
 class SubmissionFolder(pytest.Directory):
     def collect(self):
-        notebook = assignments.get(self.config.getoption("assignment")).notebook
+        notebook = assignment_of(self.config).notebook
         yield Submission.from_parent(self, path=self.path / notebook,
                                      nodeid=_child_id(self, notebook))
 
 
 def limits_from(config) -> grader_config.Limits:
     """The assignment's limits, with the command line's overrides."""
-    limits = assignments.get(config.getoption("assignment")).limits
+    limits = assignment_of(config).limits
     if config.getoption("timeout"):
         limits = dataclasses.replace(limits, timeout_s=config.getoption("timeout"))
     if config.getoption("memory"):
@@ -235,15 +245,15 @@ class Submission(pytest.File):
         return student_id(self.path.parent.parent.name)
 
     @property
-    def assignment(self) -> str:
-        return self.config.getoption("assignment")
+    def assignment(self) -> Assignment:
+        return assignment_of(self.config)
 
     def collect(self):
         try:
             self.digest = digest(self.path.parent, self.assignment, limits_from(self.config))
         except Exception as exc:  # noqa: BLE001 - graded all the same; set-up says why
             self.digest = f"unreadable: {type(exc).__name__}"
-        for grade_id, points in assignments.get(self.assignment).points.items():
+        for grade_id, points in self.assignment.points.items():
             yield GradedTest.from_parent(self, name=grade_id, points=points)
 
     def setup(self):
@@ -279,13 +289,14 @@ class GradedTest(pytest.Item):
         if "grader_error" in run:
             self.user_properties.append(("grader_error", run["grader_error"]))
             raise GraderError("the grader failed on this submission")
-        if self.name == next(iter(assignments.get(self.parent.assignment).tests)):
+        tests = self.parent.assignment.tests
+        if self.name == next(iter(tests)):
             # Once per submission: what the whole run found, for the gradebook.
             self.user_properties += [("cell_errors", run["cell_errors"]),
                                      ("notes", run["notes"]), ("seconds", run["seconds"]),
                                      ("log", instructor_log(run))]
         try:
-            judge(self.parent.assignment, self.name, run["data"][self.name])
+            judge(tests[self.name], run["data"][self.name])
         except AssertionError:
             raise
         except Exception:  # noqa: BLE001
@@ -332,10 +343,10 @@ class Gradebook:
     """Collects the reports (also from pytest-xdist workers) into the gradebook."""
 
     def __init__(self, config, writer: bool = True):
-        self.assignment = config.getoption("assignment")
+        self.assignment = config.getoption("assignment")  # its name, as the gradebook keeps it
         self.out = config.getoption("gradebook_out")
         self.writer = writer and bool(self.out)
-        self.tests = assignments.get(self.assignment).tests
+        self.tests = assignment_of(config).tests
         self.graded: dict[str, dict] = {}
         self.written: set[str] = set()  # the students whose record is on disk
         self.failed: dict[str, str] = {}  # student (or node id) -> the grader's own error

@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from grader.assignments.registry import get
 from grader.host import events
 from grader.host.grade import hidden_failure, judge
 from grader.host.run import MAX_EVENT_BYTES, _Process
@@ -74,7 +75,7 @@ def test_judging_malformed_data_raises_only_the_students_assertion(data):
     """What a check receives has passed events.result; even data the schema lets through
     (any object without "error") fails the test with a reason, never another exception."""
     with pytest.raises(AssertionError):
-        judge("schedules", "test_scheduler_exp", {"visible": events.result(data),
+        judge(get("schedules").tests["test_scheduler_exp"], {"visible": events.result(data),
                                                   "hidden": events.result(data)})
 
 

@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader import config
-from grader.assignments import registry as assignments
-from grader.assignments.spec import PARTS, Assignment, FileTest
+from grader.assignments.spec import PARTS, Assignment, CodeTest, FileTest
 from grader.host import workspace
 from grader.host.extract import integrity_notes, student_cells
 from grader.host.run import run_submission
@@ -58,10 +57,10 @@ def hidden_failure(data: dict) -> str:
             }.get(kind, "failed")
 
 
-def judge(assignment: str, grade_id: str, parts: dict) -> None:
-    """Raise ``AssertionError`` ("<part> tests: <reason>") unless both parts of test
-    ``grade_id`` pass on the data :func:`run_checks` gathered for it."""
-    verify = assignments.get(assignment).tests[grade_id].check.verify
+def judge(test: CodeTest | FileTest, parts: dict) -> None:
+    """Raise ``AssertionError`` ("<part> tests: <reason>") unless both parts of ``test``
+    pass on the data :func:`run_checks` gathered for it."""
+    verify = test.check.verify
     for part in PARTS:
         data = parts.get(part)
         if not isinstance(data, dict):
@@ -102,11 +101,6 @@ def _runtime(spec: Assignment, sandbox: Sandbox, *, files: bool = False) -> Path
         path.chmod(0o755 if path.is_dir() else 0o644)
     _RUNTIMES[key] = folder
     return folder
-
-
-def required_files(assignment: str, limits: config.Limits) -> dict[str, int]:
-    """The files the assignment reads of a submission, with their size limits."""
-    return assignments.get(assignment).required_files(limits)
 
 
 @dataclass
@@ -221,7 +215,7 @@ def file_tests(g: Grading) -> None:
 STAGES = (copy_submission, read_notebook, student_code, isolated_tests, file_tests)
 
 
-def run_checks(notebook: str | Path, assignment: str,
+def run_checks(notebook: str | Path, spec: Assignment,
                source: str | Path | None = None, *, sandbox: Sandbox | None = None,
                limits: config.Limits | None = None) -> dict:
     """Run one submitted notebook's code and probe its tests; returns ``{"data":
@@ -239,7 +233,7 @@ def run_checks(notebook: str | Path, assignment: str,
     sandbox = sandbox or Bubblewrap()
     for attempt in range(WARM_ATTEMPTS + 1):
         try:
-            run = _grade(notebook, assignment, source, sandbox, limits)
+            run = _grade(notebook, spec, source, sandbox, limits)
         except WarmProcessDied as exc:
             # Not the student's doing: graded again from scratch (cold, the last time).
             restarts = f"{exc}; graded again from scratch\n"
@@ -252,8 +246,7 @@ def run_checks(notebook: str | Path, assignment: str,
     raise AssertionError("unreachable")
 
 
-def _grade(notebook, assignment: str, source, sandbox: Sandbox, limits) -> dict:
-    spec = assignments.get(assignment)
+def _grade(notebook, spec: Assignment, source, sandbox: Sandbox, limits) -> dict:
     g = Grading(spec=spec, notebook=Path(notebook), source=source, sandbox=sandbox,
                 limits=limits or spec.limits, work=sandbox.work_folder(),
                 start=time.perf_counter())
@@ -316,23 +309,22 @@ def _why_unreadable(exc: Exception) -> str:
     return "it is not in the Jupyter notebook format"
 
 
-def submissions(submitted: str | Path, assignment: str) -> list[Path]:
+def submissions(submitted: str | Path, spec: Assignment) -> list[Path]:
     """The submission folders of nbgrader's layout ``submitted/<student>/<assignment>/``
     (with or without the notebook in them, links included: they are refused with a
     reason), students in name order."""
-    return [p / assignment for p in sorted(Path(submitted).iterdir())
-            if is_submission(p, assignment)]
+    return [p / spec.name for p in sorted(Path(submitted).iterdir())
+            if is_submission(p, spec)]
 
 
-def is_submission(student_dir: Path, assignment: str) -> bool:
-    """Whether ``submitted/<student>/`` holds a submission of ``assignment`` (or is a
-    link, which is refused with a reason)."""
-    return os.path.lexists(student_dir / assignment) or student_dir.is_symlink()
+def is_submission(student_dir: Path, spec: Assignment) -> bool:
+    """Whether ``submitted/<student>/`` holds a submission of ``spec`` (or is a link,
+    which is refused with a reason)."""
+    return os.path.lexists(student_dir / spec.name) or student_dir.is_symlink()
 
 
-def default_source(submitted: str | Path, assignment: str) -> Path | None:
+def default_source(submitted: str | Path, spec: Assignment) -> Path | None:
     """The course directory's ``source/<assignment>/<notebook>`` beside ``submitted/``,
     whose locked cells are put back into every submission."""
-    candidate = (Path(submitted).parent / "source" / assignment
-                 / assignments.get(assignment).notebook)
+    candidate = Path(submitted).parent / "source" / spec.name / spec.notebook
     return candidate if candidate.exists() else None

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import nbformat
 
-from grader.assignments import registry as assignments
+from grader.assignments.spec import Assignment
 from grader.host.extract import student_cells
 from grader.host.grade import submissions
 from grader.host.snapshot import SnapshotError, take
@@ -73,18 +73,17 @@ def _answer_ids(spec) -> dict[str, str]:
     return out
 
 
-def pairs(submitted: str | Path, assignment: str, threshold: float = 0.8) -> list[dict]:
+def pairs(submitted: str | Path, spec: Assignment, threshold: float = 0.8) -> list[dict]:
     """Every pair at or above ``threshold``, most similar first: ``{"students", "score",
     "cells": [{"cell", "score", "left", "right"}]}`` (the two cells' code as HTML, the
     matching parts marked)."""
     from copydetect import compare_files
     from copydetect.utils import highlight_overlap
 
-    spec = assignments.get(assignment)
     given = _answer_ids(spec)
     boiler = {cell: _fingerprint(code).hashes for cell, code in given.items()}
     found = {}
-    for folder in submissions(submitted, assignment):
+    for folder in submissions(submitted, spec):
         answers = _answers(folder, spec)
         if answers:
             found[student_id(folder.parent.name)] = {
@@ -120,16 +119,16 @@ padding:.3em;vertical-align:top}pre{white-space:pre-wrap;margin:0;font-size:.85e
 mark{background:#ffe08a}"""
 
 
-def write_similarity(submitted: str | Path, assignment: str, to: str | Path,
+def write_similarity(submitted: str | Path, spec: Assignment, to: str | Path,
                      threshold: float = 0.8) -> str:
     """Write the report into folder ``to``; returns a one-line summary."""
-    found = pairs(submitted, assignment, threshold)
+    found = pairs(submitted, spec, threshold)
     folder = Path(to)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "pairs.json").write_text(json.dumps(
         [{"students": p["students"], "score": p["score"],
           "cells": {c["cell"]: c["score"] for c in p["cells"]}} for p in found], indent=1))
-    parts = [f"<h1>Similar answers: {html.escape(assignment)}</h1>",
+    parts = [f"<h1>Similar answers: {html.escape(spec.name)}</h1>",
              f"<p>Pairs whose answer cells are at least {threshold:.0%} alike after names, "
              "comments and layout are set aside (copydetect). Review them; a short or "
              "standard answer can coincide by itself. Grades are not changed.</p>"]
@@ -145,6 +144,6 @@ def write_similarity(submitted: str | Path, assignment: str, to: str | Path,
         parts.append("</table>")
     (folder / "index.html").write_text(
         f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Similar "
-        f"answers: {html.escape(assignment)}</title><style>{STYLE}</style></head><body><main>"
+        f"answers: {html.escape(spec.name)}</title><style>{STYLE}</style></head><body><main>"
         + "".join(parts) + "</main></body></html>\n", encoding="utf-8")
     return f"{len(found)} pair(s) at or above {threshold:.0%}; report in {folder / 'index.html'}"

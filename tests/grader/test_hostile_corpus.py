@@ -650,7 +650,7 @@ def test_a_submission_rewritten_during_grading_gets_one_versions_grade_and_diges
     versions = {}
     for name, answers in (("A", {}), ("B", {"answer_scheduler_exp": "pass"})):
         nbformat.write(released(answers), str(folder / NB))
-        versions[name] = ((folder / NB).read_bytes(), digest(folder, ASSIGNMENT, SPEC.limits))
+        versions[name] = ((folder / NB).read_bytes(), digest(folder, SPEC, SPEC.limits))
     stop = threading.Event()
 
     def swap():
