@@ -33,7 +33,7 @@ from grader import config as grader_config
 from grader.assignments import registry as assignments
 from grader.assignments.spec import Assignment
 from grader.host import workspace
-from grader.host.grade import is_submission, judge, run_checks
+from grader.host.grade import TestFailed, is_submission, judge, run_checks
 from grader.host.sandbox import KINDS, STARTS, SandboxError, sandbox_of
 from grader.host.snapshot import SnapshotError, take
 from grader.results import gradebook
@@ -297,7 +297,9 @@ class GradedTest(pytest.Item):
                                      ("log", instructor_log(run))]
         try:
             judge(tests[self.name], run["data"][self.name])
-        except AssertionError:
+        except TestFailed as failed:
+            self.user_properties += [("part", failed.part), ("kind", failed.kind),
+                                     ("limit", failed.limit)]
             raise
         except Exception:  # noqa: BLE001
             self.user_properties.append(("grader_error", traceback.format_exc()))
@@ -392,7 +394,8 @@ class Gradebook:
         reason = "" if passed else re.sub(r"^\[gw\d+\] .*\n", "", report.longreprtext.strip())
         entry["results"][props["test"]] = TestResult(
             props["student"], props["test"], props["max_points"] if passed else 0,
-            props["max_points"], passed, reason)
+            props["max_points"], passed, reason, part=props.get("part", ""),
+            kind=props.get("kind", ""), limit=props.get("limit", False))
         if len(entry["results"]) == len(self.tests) and self.writer:
             self.write([props["student"]])
 

@@ -21,7 +21,9 @@ TEXT = {"type": "string", "maxLength": 10_000}
 # The kinds of failure the runner and the probes report (grader.inside.runner, grader.inside.probes,
 # grader.inside.model_probes) and grader.host.run adds; a hidden part's reason is worded from them.
 KINDS = ("raised", "timeout", "timeout_process", "not_number", "missing", "quota", "died",
-         "unreadable", "failed", "submission", "malformed")
+         "killed", "unreadable", "failed", "submission", "malformed")
+# The kinds that say a limit stopped the submission (the class report lists them).
+LIMIT_KINDS = ("timeout", "timeout_process", "quota", "killed")
 FAILURE = {"type": "object", "required": ["error", "kind"],
            "properties": {"error": TEXT, "kind": {"enum": list(KINDS)},
                           "type": {"type": ["string", "null"], "maxLength": 100},

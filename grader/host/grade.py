@@ -16,6 +16,7 @@ from pathlib import Path
 from grader import config
 from grader.assignments.spec import PARTS, Assignment, CodeTest, FileTest
 from grader.host import workspace
+from grader.host.events import KINDS, LIMIT_KINDS
 from grader.host.extract import integrity_notes, student_cells
 from grader.host.run import run_submission
 from grader.host.sandbox import Bubblewrap, Sandbox, write_runtime
@@ -51,30 +52,47 @@ def hidden_failure(data: dict) -> str:
             "missing": "failed (the name the test needs is not defined)",
             "quota": "failed (your code reached the quota of what a submission may write)",
             "died": "failed (the submission's process ended during the hidden tests)",
+            "killed": "failed (the submission's process ended during the hidden tests)",
             "unreadable": "failed (the saved model could not be loaded)",
             "malformed": "failed (your code's process sent back something that is not a "
                          "check's result)",
             }.get(kind, "failed")
 
 
+class TestFailed(AssertionError):
+    """A test's failure as the gradebook records it: the reason shown to the student
+    (``"<part> tests: <reason>"``), the ``part`` that failed and the ``kind`` of failure
+    (:data:`grader.host.events.KINDS`, or ``check`` when the check's verdict is no, or
+    ``not_run``), so that nothing downstream parses the reason back."""
+
+    def __init__(self, part: str, kind: str, text: str):
+        super().__init__(f"{part} tests: {text}")
+        self.part, self.kind = part, kind
+
+    @property
+    def limit(self) -> bool:
+        return self.kind in LIMIT_KINDS
+
+
 def judge(test: CodeTest | FileTest, parts: dict) -> None:
-    """Raise ``AssertionError`` ("<part> tests: <reason>") unless both parts of ``test``
-    pass on the data :func:`run_checks` gathered for it."""
+    """Raise :class:`TestFailed` unless both parts of ``test`` pass on the data
+    :func:`run_checks` gathered for it."""
     verify = test.check.verify
     for part in PARTS:
         data = parts.get(part)
         if not isinstance(data, dict):
-            raise AssertionError(f"{part} tests: not run")
+            raise TestFailed(part, "not_run", "not run")
         if "error" in data:
             text = str(data["error"]) if part == "visible" else hidden_failure(data)
-            raise AssertionError(f"{part} tests: {text}")
+            kind = data.get("kind")
+            raise TestFailed(part, kind if kind in KINDS else "failed", text)
         try:
             verify(part, data)
         except AssertionError as exc:
-            raise AssertionError(f"{part} tests: {exc}") from None
+            raise TestFailed(part, "check", str(exc)) from None
         except Exception as exc:  # noqa: BLE001 - data that is not what a probe returns
-            raise AssertionError(f"{part} tests: the submission's process sent back data "
-                                 f"that is not a check's result ({type(exc).__name__})") from None
+            raise TestFailed(part, "malformed", "the submission's process sent back data "
+                             f"that is not a check's result ({type(exc).__name__})") from None
 
 
 class SubmissionError(Exception):

@@ -48,8 +48,13 @@ MAX_EVENT_BYTES = 4 * 2**20
 BOOT_FAILED = 70  # grader.inside.boot's exit status when the sandbox cannot start
 
 
+# The signals by which the kernel enforces a limit (memory, a file's size).
+LIMIT_SIGNALS = ("SIGKILL", "SIGXFSZ")
+
+
 def _death(returncode: int, limits: Limits) -> tuple[str, str]:
-    """(reason, kind) of a process that ended with ``returncode``."""
+    """(reason, kind) of a process that ended with ``returncode``: kind ``died``, or
+    ``killed`` when a limit's signal ended it."""
     if returncode > 128 and returncode - 128 in signal.valid_signals():
         returncode = 128 - returncode  # bwrap passes its child's death on as 128 + signal
     if returncode < 0:
@@ -57,7 +62,7 @@ def _death(returncode: int, limits: Limits) -> tuple[str, str]:
         why = {"SIGXFSZ": f": it wrote a file over the {limits.file_size_bytes / 2**20:g} MiB limit",
                "SIGKILL": ": killed (out of memory?)",
                "SIGSEGV": ": a segmentation fault"}.get(name, "")
-        return f"the process died ({name}{why})", "died"
+        return f"the process died ({name}{why})", "killed" if name in LIMIT_SIGNALS else "died"
     return f"the process died (exit code {returncode})", "died"
 
 

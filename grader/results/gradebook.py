@@ -29,12 +29,22 @@ from grader.results.safe_output import csv_text, file_stem
 
 @dataclass
 class TestResult:
+    """One test of one submission, as graded. A failed test also says which ``part``
+    failed (visible or hidden), the ``kind`` of failure (``grader.host.grade.TestFailed``)
+    and whether a ``limit`` stopped it: what the report and exports read, instead of
+    parsing ``reason``, which is worded for the student."""
+
+    __test__ = False  # not a test class, for pytest
+
     student: str
     test: str
     points: float
     max_points: float
     passed: bool
     reason: str = ""
+    part: str = ""
+    kind: str = ""
+    limit: bool = False
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -17,17 +17,11 @@ from pathlib import Path
 from grader.assignments import registry as assignments
 from grader.results import gradebook
 
-# The reasons that say a submission reached one of the grader's limits (grader.host.run and
-# grader.host.grade word them).
-LIMIT = re.compile(r"timed out|ran past|time limit|did not finish within|quota|limit|"
-                   r"out of memory|SIGKILL|SIGXFSZ|left out", re.IGNORECASE)
-
-
-def _part_failed(reason: str) -> str:
-    """``"visible"`` or ``"hidden"``: which part of a failed test failed (a submission
-    that could not be run at all fails the visible part)."""
-    match = re.match(r"(visible|hidden) tests:", reason or "")
-    return match.group(1) if match else "visible"
+# The notes that say a submission reached one of the grader's limits. Notes are the
+# grader's own words (grader.host.snapshot, grader.host.grade), never a student's; a
+# test's failure says so itself (TestResult.limit).
+LIMIT_NOTE = re.compile(r"timed out|ran past|time limit|did not finish within|quota|limit|"
+                        r"out of memory|SIGKILL|SIGXFSZ|left out", re.IGNORECASE)
 
 
 def _short(reason: str) -> str:
@@ -43,7 +37,7 @@ def summary(out: str | Path) -> dict:
     totals = {s: sum(r.points for r in rec["results"]) for s, rec in book.items()}
     rates = {}
     for test in tests:
-        parts = [_part_failed(r.reason) if not r.passed else None
+        parts = [(r.part or "visible") if not r.passed else None
                  for rec in book.values() for r in rec["results"] if r.test == test]
         n = len(parts) or 1
         rates[test] = {"visible": sum(p != "visible" for p in parts) / n,
@@ -51,9 +45,9 @@ def summary(out: str | Path) -> dict:
     reasons = collections.Counter(_short(r.reason) for rec in book.values()
                                   for r in rec["results"] if not r.passed and r.reason)
     limits = sorted({(s, r.test, r.reason) for s, rec in book.items() for r in rec["results"]
-                     if not r.passed and LIMIT.search(r.reason or "")}
+                     if not r.passed and r.limit}
                     | {(s, "", note) for s, rec in book.items() for note in rec.get("notes", [])
-                       if LIMIT.search(note)})
+                       if LIMIT_NOTE.search(note)})
     return {"assignment": assignment, "max_points": spec.max_points, "totals": totals,
             "seconds": {s: rec["seconds"] for s, rec in book.items()}, "rates": rates,
             "reasons": reasons.most_common(10), "limits": limits}
