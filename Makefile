@@ -12,10 +12,10 @@ PYTEST_ARGS ?=
 # TensorFlow stays a supported backend: `make test` also runs the course's own code's
 # tests on it (the fast ones, and the short trainings marked training_smoke), after the whole suite on the
 # default backend (dlcourse/backend.py).
-TF_TESTS := tests/test_training.py tests/test_seeding.py tests/test_schedules.py \
-	tests/test_cifar10.py tests/test_initialization.py tests/test_regularization.py \
-	tests/test_datasets.py tests/test_results.py tests/test_profiles.py \
-	tests/test_phenomena.py
+TF_TESTS := tests/dlcourse/test_training.py tests/dlcourse/test_seeding.py tests/dlcourse/test_schedules.py \
+	tests/dlcourse/test_cifar10.py tests/dlcourse/test_initialization.py tests/dlcourse/test_regularization.py \
+	tests/dlcourse/test_datasets.py tests/dlcourse/test_results.py tests/dlcourse/test_profiles.py \
+	tests/dlcourse/test_phenomena.py
 
 .PHONY: book test install clean
 

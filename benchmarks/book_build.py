@@ -15,7 +15,7 @@ the cached rebuild runs on the first.
 
 ``--profile full`` builds the whole book once with ``DLCOURSE_PROFILE=full`` instead (one
 to two hours on 2 cores), prints each chapter's execution time as myst-nb measured it,
-checks every claim of the book as tests/test_book.py checks the quick build's (and fails
+checks every claim of the book as tests/book/test_book.py checks the quick build's (and fails
 on a contradiction), and compares every number the chapters' tables measured with the
 records' seeds: the same seed (the profile's first) and the mean ± 2 std of all of them.
 """
@@ -112,7 +112,7 @@ def glued_numbers(build: Path) -> dict[str, float]:
 
 def report_claims(copy: Path) -> None:
     """The book's comparative sentences checked against this build's numbers, as
-    tests/test_book.py checks the quick build's; the run fails on any contradiction."""
+    tests/book/test_book.py checks the quick build's; the run fails on any contradiction."""
     from dlcourse.claims import check_build
     from dlcourse.experiments import chapters
 

@@ -13,7 +13,7 @@ that has the numbers. There are two kinds, for the two kinds of numbers a page s
   does not build (``jupyter-book build -W``) until the sentence is right.
 
 Each claim is also glued under ``claim__<name>`` with its rule, its numbers and what
-they gave, so a test (tests/test_book.py) reads every page's claims back from the
+they gave, so a test (tests/book/test_book.py) reads every page's claims back from the
 executed notebook, evaluates each rule again from its numbers, and checks that the
 page says what they give: the claim list of a chapter is the set of its glued claims.
 
@@ -149,7 +149,7 @@ def recorded_mean(experiment: str, metric: str, records: list[dict] | None = Non
     return record["mean"] if record else None
 
 
-# --- Checking a built book's claims (tests/test_book.py; benchmarks/book_build.py --profile full)
+# --- Checking a built book's claims (tests/book/test_book.py; benchmarks/book_build.py --profile full)
 
 # Sphinx's smart quotes turn a source's straight quotes into typographic ones.
 _STRAIGHT = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})

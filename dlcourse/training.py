@@ -68,7 +68,7 @@ def _use_course_path(model, callbacks) -> None:
     Either way every compiled function is dropped: Keras builds each one for the number
     of steps set when it is first called and keeps it, so a test step compiled by an
     earlier ``evaluate`` (one batch per call) would, given a group of 32 batches, score
-    only the group's first (tests/test_training.py)."""
+    only the group's first (tests/dlcourse/test_training.py)."""
     wanted = course_compile_options(callbacks).get("steps_per_execution", 1)
     ours = getattr(model, "_course_steps_per_execution", None)
     if model.steps_per_execution == 1 and model.train_function is None and wanted > 1:

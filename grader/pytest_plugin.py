@@ -249,10 +249,16 @@ class Submission(pytest.File):
         return assignment_of(self.config)
 
     def collect(self):
-        try:
-            self.digest = digest(self.path.parent, self.assignment, limits_from(self.config))
-        except Exception as exc:  # noqa: BLE001 - graded all the same; set-up says why
-            self.digest = f"unreadable: {type(exc).__name__}"
+        # The folder's digest now only where a rerun may skip it (the gradebook has its
+        # record): otherwise the grading's own snapshot gives it, and the folder is
+        # walked once per grading, not twice.
+        self.digest = ""
+        book = self.config.stash.get(GRADEBOOK, None)
+        if book is not None and self.student in book.previous:
+            try:
+                self.digest = digest(self.path.parent, self.assignment, limits_from(self.config))
+            except Exception as exc:  # noqa: BLE001 - graded all the same; set-up says why
+                self.digest = f"unreadable: {type(exc).__name__}"
         for grade_id, points in self.assignment.points.items():
             yield GradedTest.from_parent(self, name=grade_id, points=points)
 

@@ -2,7 +2,7 @@
 Debian's chromedriver (both from apt; `.ci/run` installs them, and nothing here
 downloads a browser or a driver), offline (no host name resolves, only 127.0.0.1 is
 reached), and a static folder served on 127.0.0.1 as `python -m http.server` serves it.
-The book's test (tests/test_book.py) and the grader's reports' (tests/test_instructor_path.py)
+The book's test (tests/book/test_book.py) and the grader's reports' (tests/grader/test_instructor_path.py)
 both use it, and both check each page's accessibility with axe-core (:func:`axe_violations`)."""
 from __future__ import annotations
 

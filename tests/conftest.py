@@ -16,10 +16,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 # pytest-xdist: with --dist loadfile (pyproject.toml) a module's tests run on one worker.
-# tests/test_assignment_samples.py is parametrized over the assignments; each
+# tests/grader/test_assignment_samples.py is parametrized over the assignments; each
 # assignment's tests there are a unit of their own, so two assignments train and grade
 # their samples on two workers at once.
-PER_PARAM = ("tests/test_assignment_samples.py",)
+PER_PARAM = ("tests/grader/test_assignment_samples.py",)
 
 
 def pytest_xdist_make_scheduler(config, log):

@@ -3,7 +3,7 @@
 
 A sample is the source or released notebook with some answer cells rewritten, as a
 student would write them. The tests grade every assignment's samples with the grader
-and with nbgrader (``tests/assignment_samples.py``); the benchmarks build classes from
+and with nbgrader (``tests/grader/assignment_samples.py``); the benchmarks build classes from
 them. nbgrader's release leaves ``samples.py`` out.
 """
 from __future__ import annotations

@@ -59,14 +59,14 @@ BEYOND_TAIL = math.erfc(TAIL / math.sqrt(2))
 # this probability (the exact distribution of the statistic, scipy.stats.kstwo). Per
 # submission (33 arrays in its three sampling tests, 68 pairs of other seeds' arrays), by
 # the union bound: 3.3e-5 from this test, 1.9e-5 from the share beyond TAIL, 1.5e-4 from
-# all the statistics together. tests/test_initialization_assignment.py measures it on
+# all the statistics together. tests/grader/test_initialization_grading.py measures it on
 # fresh correct samples (2,000 submissions' worth: none failed).
 KS_ALPHA = 1e-6
 # activation_stds: each layer's standard deviation is compared in log space with the
 # mean log of REFERENCE_SEEDS runs of the reference (in float32, for speed), allowed ACT_Z of their standard
 # deviations (per call and layer: a deep ReLU stack's last layers scatter far more than
 # a first layer) plus ACT_FLOOR. Measured over 400 seeds: a run's largest deviation is
-# 3.0-3.6 of these standard deviations (tests/test_initialization_assignment.py checks
+# 3.0-3.6 of these standard deviations (tests/grader/test_initialization_grading.py checks
 # 200 fresh seeds of the reference against the check's own tolerance).
 REFERENCE_SEEDS = tuple(range(1000, 1064))
 ACT_Z = 6.0
@@ -444,7 +444,7 @@ def bar() -> float:
     """Halfway between the recorded accuracies of :data:`BAR_FROM` (full profile), rounded
     down to 0.01: 0.51 (0.095 under N(0, 1), 0.941 under He). The short run here reaches
     0.72-0.82 with He weights and at most 0.11 with N(0, 1) weights (4 seeds each,
-    tests/test_initialization_assignment.py)."""
+    tests/grader/test_initialization_grading.py)."""
     from dlcourse.results import find_record, load_records
 
     records = load_records()

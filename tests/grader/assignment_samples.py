@@ -1,5 +1,5 @@
 """The helpers that grade an assignment's sample submissions (its folder's
-``samples.py``) end to end, for tests/test_assignment_samples.py and the grader's tests.
+``samples.py``) end to end, for tests/grader/test_assignment_samples.py and the grader's tests.
 
 Samples are made the way students make them: the notebook with some answer cells
 rewritten; for a model assignment, executed by a real kernel (quick profile), which
@@ -27,7 +27,7 @@ from grader import config
 from grader.authoring import samples
 from grader.models.assignment import ModelAssignment
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 COURSE = ROOT / "assignments"
 
 

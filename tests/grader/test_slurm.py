@@ -19,7 +19,7 @@ import yaml
 from grader.assignments.registry import get as assignment_spec
 from grader.authoring import samples
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SBATCH = ROOT / "deploy" / "slurm" / "grade.sbatch"
 GRADE_CLASS = ROOT / "deploy" / "slurm" / "grade-class.sh"
 ASSIGNMENT = "schedules"

@@ -35,7 +35,7 @@ from assignment_samples import (
     live_html,
     nbgrader,
 )
-from browser import (
+from tests.browser import (
     LOCAL_HOSTS,
     assert_accessible,
     axe_violations,

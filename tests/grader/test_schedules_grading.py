@@ -1,5 +1,5 @@
 """The grader's own behaviours, on the class of the "schedules" assignment's samples
-(assignments/source/schedules/samples.py; tests/test_assignment_samples.py grades every
+(assignments/source/schedules/samples.py; tests/grader/test_assignment_samples.py grades every
 assignment's): a hidden failure names no hidden input, locked cells are restored, an
 interrupted batch resumes, shards merge into the single run's gradebook, ``--sandbox
 none`` grades alike, two gradebooks compare, and missing data stop the grader before

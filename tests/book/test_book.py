@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from browser import (
+from tests.browser import (
     BROWSERS_OWN_REQUEST,
     LOCAL_HOSTS,
     assert_accessible,
