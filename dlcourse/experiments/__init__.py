@@ -114,9 +114,21 @@ def table(chapter: str) -> list[tuple[str, str, str]]:
 @lru_cache(maxsize=1)
 def chapters() -> tuple[str, ...]:
     """The chapters of ``_toc.yml`` that have an experiments module, in the book's order."""
-    pages = re.findall(r"^\s*-?\s*file:\s*book/(\w+)\s*$", TOC.read_text(), re.MULTILINE)
+    import yaml
+
+    def files(node):  # every entry's ``file``, at any depth, in the book's order
+        if isinstance(node, dict):
+            if isinstance(node.get("file"), str):
+                yield node["file"]
+            for value in node.values():
+                yield from files(value)
+        elif isinstance(node, list):
+            for item in node:
+                yield from files(item)
+
     here = Path(__file__).parent
-    return tuple(page for page in pages if (here / f"{page}.py").exists())
+    pages = [f.removeprefix("book/") for f in files(yaml.safe_load(TOC.read_text()))]
+    return tuple(page for page in pages if "/" not in page and (here / f"{page}.py").exists())
 
 
 def load_all() -> dict[str, Experiment]:

@@ -29,7 +29,6 @@ import secrets
 import select
 import signal
 import subprocess
-import sys
 import tarfile
 import tempfile
 import time
@@ -39,8 +38,8 @@ from pathlib import Path
 from grader import config
 from grader.assignments.spec import PARTS
 from grader.config import Limits
-from grader.host import events, warm
-from grader.host.sandbox import BOOT, Bubblewrap, Sandbox, SandboxError
+from grader.host import events
+from grader.host.sandbox import Bubblewrap, Sandbox, SandboxError
 
 # The longest event line kept from a submission's process (a 1cycle run's rates, a
 # model's predictions on 10,000 images); longer ones are dropped.
@@ -70,24 +69,6 @@ def _tail(path: Path, size: int = 4000) -> str:
     with open(path, "rb") as f:
         f.seek(max(0, path.stat().st_size - size))
         return f.read().decode("utf-8", "replace")
-
-
-class _Cold:
-    """A cold start's process: its process group is what a kill ends."""
-
-    def __init__(self, proc: subprocess.Popen):
-        self.proc, self.stdin = proc, proc.stdin
-
-    @property
-    def returncode(self):
-        return self.proc.returncode
-
-    def kill(self) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGKILL)
-
-    def wait(self, timeout: float | None = None) -> int:
-        return self.proc.wait(timeout=timeout)
 
 
 @dataclass
@@ -125,7 +106,7 @@ def requests_for(tests: list[tuple[str, str, dict]]) -> list[Request]:
 class _Process:
     """One launch of the submission's process, and what came back from it."""
 
-    proc: object  # _Cold or grader.host.warm.Started
+    proc: object  # what Sandbox.start returned (grader.host.sandbox.Cold, grader.host.warm.Started)
     events: int
     started: float
     deadline: float
@@ -266,10 +247,6 @@ def _launch(cells, remaining: list[Request], probes: str, snapshot: Path, runtim
     outputs_path = folder / "outputs.tar"
     outputs_file = open(outputs_path, "wb")
     boot = sandbox.boot_spec(limits, events_w)
-    if not sandbox.warm:
-        argv = [sys.executable, "-I", "-c",
-                BOOT.format(runtime=sandbox.paths(runtime, snapshot)["runtime"]), json.dumps(boot)]
-        argv, cwd, env = sandbox.prepare(argv, runtime, snapshot, env, packages, folder)
     setup = {"cells": cells, "cell_timeout": config.CELL_TIMEOUT_S, "probes": probes,
              "outputs": list(outputs), "outputs_fd": outputs_file.fileno(),
              "quota": sandbox.quota(limits)}
@@ -277,14 +254,8 @@ def _launch(cells, remaining: list[Request], probes: str, snapshot: Path, runtim
     done: list[tuple[Request, dict]] = []
     with open(log_path, "wb") as log_file:
         try:
-            if sandbox.warm:
-                proc = warm.start(sandbox, runtime, snapshot, env, packages, limits,
-                                  boot, log_file.fileno(), events_w, outputs_file.fileno())
-            else:
-                proc = _Cold(subprocess.Popen(
-                    argv, cwd=cwd, stdin=subprocess.PIPE, stdout=log_file,
-                    stderr=subprocess.STDOUT, start_new_session=True, env=env,
-                    pass_fds=(events_w, outputs_file.fileno()), preexec_fn=sandbox.limit(limits)))
+            proc = sandbox.start(runtime, snapshot, env, packages, limits, boot, folder,
+                                 log_file.fileno(), events_w, outputs_file.fileno())
         except BaseException:
             os.close(events_r)
             raise

@@ -26,15 +26,20 @@ tmpfs, no quota), for trusted code or a machine without bubblewrap.
 """
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import resource
 import shutil
+import signal
+import subprocess
 import sys
 from pathlib import Path
 
 import grader
 from grader.assignments.spec import SOURCE
 from grader.config import Limits
+from grader.host import warm
 from grader.host.errors import SandboxError  # noqa: F401 (raised here, caught by callers)
 
 GRADER_DIR = Path(grader.__file__).resolve().parent
@@ -100,6 +105,25 @@ def _site_packages(roots: list[str]) -> list[str]:
 STARTS = ("warm", "cold")
 
 
+class Cold:
+    """A cold start's process: its process group is what a kill ends."""
+
+    def __init__(self, proc: subprocess.Popen):
+        self.proc, self.stdin = proc, proc.stdin
+
+    @property
+    def returncode(self):
+        return self.proc.returncode
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+
+    def wait(self, timeout: float | None = None) -> int:
+        return self.proc.wait(timeout=timeout)
+
+
+
 class Sandbox:
     """Where a submission's process runs. Each kind (:data:`KINDS`) supplies the
     command, the environment, the working directory and the limits of that process, so
@@ -107,7 +131,6 @@ class Sandbox:
 
     kind = ""
     confined = False  # told to the boot (grader/inside/boot.py): mount the quotas, drop privileges
-    warm = False  # its processes are forked from a warm process (grader/host/warm.py)
 
     def __init__(self):
         # Root switches to a user id of its own per grading process (RLIMIT_NPROC never
@@ -148,6 +171,20 @@ class Sandbox:
         ``argv`` on a copy of ``snapshot``; ``folder`` is the grader's for this launch.
         ``packages``: the only site-packages the process may import (None: all)."""
         raise NotImplementedError
+
+    def start(self, runtime: Path, snapshot: Path, env: dict[str, str],
+              packages: tuple[str, ...] | None, limits: Limits, boot: dict, folder: Path,
+              log_fd: int, events_fd: int, outputs_fd: int):
+        """Start the process that runs the boot ``boot`` on ``snapshot``, its output to
+        ``log_fd``; returns it (``stdin``, ``wait``, ``kill``, ``returncode``). A new
+        interpreter, unless the kind starts its processes otherwise."""
+        argv = [sys.executable, "-I", "-c",
+                BOOT.format(runtime=self.paths(runtime, snapshot)["runtime"]), json.dumps(boot)]
+        argv, cwd, env = self.prepare(argv, runtime, snapshot, env, packages, folder)
+        return Cold(subprocess.Popen(
+            argv, cwd=cwd, stdin=subprocess.PIPE, stdout=log_fd, stderr=subprocess.STDOUT,
+            start_new_session=True, env=env, pass_fds=(events_fd, outputs_fd),
+            preexec_fn=self.limit(limits)))
 
     def write_etc(self, runtime: Path) -> None:
         """The sandbox's own ``passwd``, ``group`` and ``hosts``."""
@@ -218,6 +255,14 @@ class Bubblewrap(Sandbox):
         path = Path(tempfile.mkdtemp(prefix="grading-", dir=workspace.inbox()))
         path.chmod(0o755)
         return path
+
+    def start(self, runtime, snapshot, env, packages, limits, boot, folder, log_fd, events_fd,
+              outputs_fd):
+        if not self.warm:
+            return super().start(runtime, snapshot, env, packages, limits, boot, folder,
+                                 log_fd, events_fd, outputs_fd)
+        return warm.start(self, runtime, snapshot, env, packages, limits, boot, log_fd,
+                          events_fd, outputs_fd)
 
     def check(self) -> None:
         if not self.bwrap:

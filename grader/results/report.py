@@ -10,7 +10,6 @@ student's exception message, and the page must show it, not run it.
 from __future__ import annotations
 
 import collections
-import html
 import re
 from pathlib import Path
 
@@ -93,17 +92,32 @@ def _plots(data: dict, folder: Path) -> list[tuple[str, str]]:
     return made
 
 
-def _table(header: list[str], rows) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>"
-                   for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
 STYLE = """body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.3em .6em;
 text-align:left;vertical-align:top}th{background:#f3f3f3}img{max-width:100%}
 .none{color:#666}"""
+
+# The page, with Jinja2's autoescaping: every value from the gradebook is escaped.
+PAGE = """\
+{% macro table(header, rows) -%}
+<table><thead><tr>{% for h in header %}<th>{{ h }}</th>{% endfor %}</tr></thead><tbody>
+{% for row in rows %}<tr>{% for c in row %}<td>{{ c }}</td>{% endfor %}</tr>
+{% endfor %}</tbody></table>
+{%- endmacro -%}
+<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>Class report: {{ assignment }}</title><style>{{ style }}</style></head><body><main>
+<h1>Class report: {{ assignment }}</h1>
+<p>{{ graded }} submissions graded; mean total {{ "%.2f" % mean }} of {{ "%g" % max_points }}
+points; grading time per submission: median {{ "%.1f" % median }} s, worst
+{{ "%.1f" % worst }} s.</p>
+{% for name, title in plots %}<h2>{{ title }}</h2><img src="{{ name }}" alt="{{ title }}">
+{% endfor %}<h2>Most frequent failure reasons</h2>
+{% if reasons %}{{ table(["failures", "reason (numbers shown as N)"], reasons) }}
+{% else %}<p class="none">No test failed.</p>{% endif %}
+<h2>Submissions that reached a limit</h2>
+{% if limits %}{{ table(["student", "test", "reason or note"], limits) }}
+{% else %}<p class="none">None reached a limit.</p>{% endif %}
+</main></body></html>"""
 
 
 def write_report(out: str | Path, to: str | Path | None = None) -> Path:
@@ -113,26 +127,16 @@ def write_report(out: str | Path, to: str | Path | None = None) -> Path:
     folder = Path(to) if to else Path(out) / "report"
     folder.mkdir(parents=True, exist_ok=True)
     plots = _plots(data, folder)
+    import jinja2
+
     totals = list(data["totals"].values())
-    mean = sum(totals) / len(totals) if totals else 0
     seconds = sorted(data["seconds"].values())
-    parts = [f"<h1>Class report: {html.escape(data['assignment'])}</h1>",
-             f"<p>{len(totals)} submissions graded; mean total {mean:.2f} of "
-             f"{data['max_points']:g} points; grading time per submission: median "
-             f"{seconds[len(seconds) // 2] if seconds else 0:.1f} s, worst "
-             f"{seconds[-1] if seconds else 0:.1f} s.</p>"]
-    for name, title in plots:
-        parts.append(f"<h2>{html.escape(title)}</h2><img src=\"{name}\" alt=\"{html.escape(title)}\">")
-    parts.append("<h2>Most frequent failure reasons</h2>")
-    parts.append(_table(["failures", "reason (numbers shown as N)"],
-                        [(n, r) for r, n in data["reasons"]]) if data["reasons"]
-                 else "<p class=\"none\">No test failed.</p>")
-    parts.append("<h2>Submissions that reached a limit</h2>")
-    parts.append(_table(["student", "test", "reason or note"], data["limits"]) if data["limits"]
-                 else "<p class=\"none\">None reached a limit.</p>")
-    page = (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>Class report: {html.escape(data['assignment'])}</title>"
-            f"<style>{STYLE}</style></head><body><main>{''.join(parts)}</main></body></html>\n")
+    page = jinja2.Environment(autoescape=True).from_string(PAGE).render(
+        assignment=data["assignment"], style=jinja2.utils.markupsafe.Markup(STYLE),
+        graded=len(totals), mean=sum(totals) / len(totals) if totals else 0,
+        max_points=data["max_points"], median=seconds[len(seconds) // 2] if seconds else 0,
+        worst=seconds[-1] if seconds else 0, plots=plots,
+        reasons=[(n, r) for r, n in data["reasons"]], limits=data["limits"])
     index = folder / "index.html"
     index.write_text(page, encoding="utf-8")
     return index

@@ -62,3 +62,20 @@ class _FakeSpec:
 def _fake_spec(name):
     assert name == "schedules"
     return _FakeSpec()
+
+
+def test_the_page_escapes_what_the_gradebook_holds(tmp_path, monkeypatch):
+    """A reason quoting a student's HTML is shown as text (the browser test,
+    tests/grader/test_instructor_path.py, checks that it does not run)."""
+    from grader.results.report import write_report
+    monkeypatch.setattr("grader.results.report.assignments.get", _fake_spec)
+    script = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    gradebook.write([_record("<b>ann</b>", TestResult("<b>ann</b>", "test_scheduler_exp", 0.0, 1.0,
+                                                       False, "visible tests: " + script,
+                                                       part="visible", kind="raised"),
+                             TestResult("<b>ann</b>", "test_scheduler_cosine", 1.0, 1.0, True))],
+                    tmp_path, "schedules")
+    page = write_report(tmp_path).read_text()
+    assert "<script>" not in page and "<img src=x" not in page and "<b>ann" not in page
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page
+    assert page.startswith("<!DOCTYPE html>") and "<h1>Class report: schedules</h1>" in page
