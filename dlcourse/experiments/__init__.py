@@ -8,7 +8,6 @@ references. The chapters call the same train functions to show their curves.
 from __future__ import annotations
 
 import importlib
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
