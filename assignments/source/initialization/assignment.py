@@ -9,14 +9,8 @@ for the training run. The references and the training live in
 leaves it out.
 """
 from grader.assignments.spec import Assignment, CodeTest
-from grader.checks.initialization import (
-                                          ActivationCheck,
-                                          FormulaCheck,
-                                          SampleCheck,
-                                          TrainingCheck,
-                                          glorot_std,
-                                          he_std,
-)
+from grader.checks.initialization import (ActivationCheck, FormulaCheck, SampleCheck,
+                                          TrainingCheck, glorot_std, he_std)
 from grader.checks.schedules import pointwise
 from grader.config import Limits
 

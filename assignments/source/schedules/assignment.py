@@ -6,12 +6,8 @@ is the instructor's: nbgrader's release leaves it out.
 """
 from dlcourse import schedules as ref
 from grader.assignments.spec import Assignment, CodeTest
-from grader.checks.schedules import (
-                                     CallbackCheck,
-                                     FunctionCheck,
-                                     keras_cosine_decay_restarts,
-                                     pointwise,
-)
+from grader.checks.schedules import (CallbackCheck, FunctionCheck,
+                                     keras_cosine_decay_restarts, pointwise)
 from grader.config import Limits
 
 EXPONENTIAL_DECAY = {"lr0": 0.01, "s": 20}
