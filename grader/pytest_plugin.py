@@ -37,7 +37,7 @@ from grader.host.grade import TestFailed, is_submission, judge, run_checks
 from grader.host.sandbox import KINDS, STARTS, SandboxError, sandbox_of
 from grader.host.snapshot import SnapshotError, take
 from grader.results import gradebook
-from grader.results.gradebook import TestResult
+from grader.results.gradebook import SubmissionRecord, TestResult
 from grader.results.safe_output import student_id, transportable
 
 # The run's gradebook (its state: what was graded, what failed, what a rerun skips).
@@ -373,8 +373,8 @@ class Gradebook:
 
     def _finished(self, student: str, digest_: str) -> bool:
         entry = self.previous.get(student)
-        return bool(entry) and entry["digest"] == digest_ and \
-            {r.test for r in entry["results"]} == set(self.tests)
+        return bool(entry) and entry.digest == digest_ and \
+            {r.test for r in entry.results} == set(self.tests)
 
     def pytest_runtest_logreport(self, report):
         props = dict(report.user_properties)
@@ -414,8 +414,10 @@ class Gradebook:
             if entry is None or set(entry["results"]) != set(self.tests):
                 continue
             try:
-                gradebook.write([{**entry, "results": [entry["results"][g] for g in self.tests]}],
-                                self.out, self.assignment)
+                record = SubmissionRecord(
+                    student, entry["digest"], [entry["results"][g] for g in self.tests],
+                    entry["cell_errors"], entry["notes"], entry["seconds"], entry.get("log", ""))
+                gradebook.write([record], self.out, self.assignment)
             except Exception:  # noqa: BLE001 - the grader's own failure, never a zero
                 self.failed[student] = traceback.format_exc()
                 del self.graded[student]

@@ -54,7 +54,7 @@ def canvas_csv(out: str | Path, roster: str | Path | None = None, match: str = "
     rows = [[*CANVAS_IDS, column], ["Points Possible", "", "", "", "", _number(spec.max_points)]]
     left_out = []
     for student in sorted(book):
-        total = sum(r.points for r in book[student]["results"])
+        total = book[student].total
         if roster is None:
             ids = [student, "", "", student, ""]
         elif student in people:
@@ -80,8 +80,8 @@ def gradescope_results(out: str | Path, student: str) -> dict:
         raise ExportError(f"{student!r} is not in the gradebook of {out}")
     record = book[student]
     tests = []
-    for number, r in enumerate(record["results"], start=1):
-        visible_failed = r.reason.startswith("visible tests:")
+    for number, r in enumerate(record.results, start=1):
+        visible_failed = r.failed_part == "visible"
         tests.append({"name": f"{r.test}: visible tests", "number": f"{number}.1",
                       "score": 0, "max_score": 0,
                       "status": "failed" if visible_failed else "passed",
@@ -91,8 +91,8 @@ def gradescope_results(out: str | Path, student: str) -> dict:
                       "score": r.points, "max_score": r.max_points,
                       "status": "passed" if r.passed else "failed",
                       "output": r.reason or "passed", "visibility": "after_published"})
-    notes = record.get("notes") or []
-    return {"score": sum(r.points for r in record["results"]),
-            "execution_time": round(record["seconds"], 1),
+    notes = record.notes
+    return {"score": record.total,
+            "execution_time": round(record.seconds, 1),
             "output": "\n".join(notes) if notes else f"Graded by the course's grader ({assignment}).",
             "visibility": "visible", "stdout_visibility": "hidden", "tests": tests}

@@ -21,7 +21,7 @@ import fcntl
 import json
 import os
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from grader.results.safe_output import csv_text, file_stem
@@ -48,6 +48,40 @@ class TestResult:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    @property
+    def failed_part(self) -> str | None:
+        """``"visible"`` or ``"hidden"`` for a failed test, None for a passed one. A record
+        of a gradebook written before parts were recorded says it in its reason only."""
+        if self.passed:
+            return None
+        if self.part:
+            return self.part
+        return "hidden" if self.reason.startswith("hidden tests:") else "visible"
+
+
+@dataclass
+class SubmissionRecord:
+    """What grading one submission gave: its tests' results (in the assignment's order),
+    what its cells raised, the notes on its notebook, the time it took, the digest of the
+    files graded (what a rerun compares) and the instructor's log (kept beside the
+    gradebook, never in it)."""
+
+    student: str
+    digest: str | None
+    results: list[TestResult]
+    cell_errors: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    log: str = ""
+
+    @property
+    def total(self) -> float:
+        return sum(r.points for r in self.results)
+
+    @property
+    def max_points(self) -> float:
+        return sum(r.max_points for r in self.results)
 
 FIELDS = ["student", "test", "points", "max_points", "passed", "reason"]
 LOCK = ".gradebook.lock"
@@ -76,7 +110,7 @@ def locked(out: str | Path):
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def read(out: str | Path, assignment: str | None = None) -> tuple[str | None, dict[str, dict]]:
+def read(out: str | Path, assignment: str | None = None) -> tuple[str | None, dict[str, SubmissionRecord]]:
     """``(assignment, {student: record})`` of the gradebook in ``out`` (empty when there
     is none, or it grades another assignment than ``assignment``), as :func:`write`
     takes it back: what a rerun resumes from and what a merge joins."""
@@ -87,10 +121,9 @@ def read(out: str | Path, assignment: str | None = None) -> tuple[str | None, di
     if assignment is not None and book.get("assignment") != assignment:
         return assignment, {}
     return book.get("assignment"), {
-        student: {"student": student, "digest": r.get("digest"),
-                  "results": [TestResult(**t) for t in r["tests"]],
-                  "cell_errors": r["cell_errors"], "notes": r.get("notes", []),
-                  "seconds": r["seconds"], **_log(Path(out), student)}
+        student: SubmissionRecord(student, r.get("digest"), [TestResult(**t) for t in r["tests"]],
+                                  r["cell_errors"], r.get("notes", []), r["seconds"],
+                                  _log(Path(out), student))
         for student, r in book["students"].items()}
 
 
@@ -99,22 +132,22 @@ def student_file(out: str | Path, folder: str, student: str, suffix: str = ".txt
     return Path(out) / folder / f"{file_stem(student)}{suffix}"
 
 
-def _log(out: Path, student: str) -> dict:
+def _log(out: Path, student: str) -> str:
     path = student_file(out, "log", student)
-    return {"log": path.read_text(encoding="utf-8")} if path.is_file() else {}
+    return path.read_text(encoding="utf-8") if path.is_file() else ""
 
 
-def write(graded: list[dict], out: str | Path, assignment: str) -> Path:
+def write(graded: list[SubmissionRecord], out: str | Path, assignment: str) -> Path:
     """Put the records ``graded`` into the gradebook of ``out`` (under its lock, merged
     with what other graders wrote there) and write their feedback and logs."""
     with locked(out) as out:
         _, book = read(out, assignment)
         for submission in graded:
-            book[submission["student"]] = submission
-            _atomic_write(_own_folder(out, "feedback", submission["student"]),
+            book[submission.student] = submission
+            _atomic_write(_own_folder(out, "feedback", submission.student),
                           feedback(submission, assignment))
-            if submission.get("log"):
-                _atomic_write(_own_folder(out, "log", submission["student"]), submission["log"])
+            if submission.log:
+                _atomic_write(_own_folder(out, "log", submission.student), submission.log)
         _write_tables([book[s] for s in sorted(book)], out, assignment)
     return out
 
@@ -126,38 +159,36 @@ def _own_folder(out: Path, name: str, student: str) -> Path:
     return path
 
 
-def _write_tables(graded: list[dict], out: Path, assignment: str) -> None:
+def _write_tables(graded: list[SubmissionRecord], out: Path, assignment: str) -> None:
     rows = [FIELDS]
     book = {"assignment": assignment, "students": {}}
     for submission in graded:
-        results = submission["results"]
-        rows += [[getattr(r, name) for name in FIELDS] for r in results]
-        book["students"][submission["student"]] = {
-            "total": sum(r.points for r in results),
-            "max_points": sum(r.max_points for r in results),
-            "seconds": round(submission["seconds"], 1),
-            "digest": submission.get("digest"),
-            "tests": [r.as_dict() for r in results],
-            "cell_errors": submission["cell_errors"],
-            "notes": submission.get("notes", []),
+        rows += [[getattr(r, name) for name in FIELDS] for r in submission.results]
+        book["students"][submission.student] = {
+            "total": submission.total,
+            "max_points": submission.max_points,
+            "seconds": round(submission.seconds, 1),
+            "digest": submission.digest,
+            "tests": [r.as_dict() for r in submission.results],
+            "cell_errors": submission.cell_errors,
+            "notes": submission.notes,
         }
     _atomic_write(out / "gradebook.csv", csv_text(rows))
     _atomic_write(out / "gradebook.json", json.dumps(book, indent=1))
 
 
-def feedback(submission: dict, assignment: str) -> str:
-    results = submission["results"]
-    total, most = sum(r.points for r in results), sum(r.max_points for r in results)
-    lines = [f"Assignment {assignment!r}: {total:g} / {most:g} points", ""]
-    for r in results:
+def feedback(submission: SubmissionRecord, assignment: str) -> str:
+    lines = [f"Assignment {assignment!r}: {submission.total:g} / {submission.max_points:g} "
+             "points", ""]
+    for r in submission.results:
         mark = "passed" if r.passed else "FAILED"
         lines.append(f"{r.test}: {r.points:g}/{r.max_points:g} {mark}"
                      + (f" - {r.reason}" if r.reason else ""))
-    if submission.get("notes"):
-        lines += ["", "About your notebook:"] + [f"  {note}" for note in submission["notes"]]
-    if submission["cell_errors"]:
+    if submission.notes:
+        lines += ["", "About your notebook:"] + [f"  {note}" for note in submission.notes]
+    if submission.cell_errors:
         lines += ["", "Cells of your notebook that raised an error:"]
-        lines += [f"  {e['cell']}: {e['error']}" for e in submission["cell_errors"]]
+        lines += [f"  {e['cell']}: {e['error']}" for e in submission.cell_errors]
     return "\n".join(lines) + "\n"
 
 
@@ -165,7 +196,7 @@ def merge(outs: list[str | Path], out: str | Path) -> dict:
     """Join the gradebooks of several shards (``python -m grader grade --shard K/N``) into
     one, as a single run would have written it. A student graded in two shards is an
     error: the shards were not of one class."""
-    graded: dict[str, dict] = {}
+    graded: dict[str, SubmissionRecord] = {}
     assignment = None
     for folder in outs:
         found, book = read(folder)
@@ -197,8 +228,8 @@ def compare(old: str | Path, new: str | Path) -> list[str]:
         if a is None or b is None:
             lines.append(f"{student}: only in {'the new' if a is None else 'the old'} gradebook")
             continue
-        tests_a = {r.test: r for r in a["results"]}
-        tests_b = {r.test: r for r in b["results"]}
+        tests_a = {r.test: r for r in a.results}
+        tests_b = {r.test: r for r in b.results}
         for test in sorted(set(tests_a) | set(tests_b)):
             ra, rb = tests_a.get(test), tests_b.get(test)
             if ra is None or rb is None:
@@ -208,6 +239,6 @@ def compare(old: str | Path, new: str | Path) -> list[str]:
                 if getattr(ra, key) != getattr(rb, key):
                     lines.append(f"{student} {test} {key}: {getattr(ra, key)!r} -> {getattr(rb, key)!r}")
         for key in ("cell_errors", "notes", "digest"):
-            if a.get(key) != b.get(key):
-                lines.append(f"{student} {key}: {a.get(key)!r} -> {b.get(key)!r}")
+            if getattr(a, key) != getattr(b, key):
+                lines.append(f"{student} {key}: {getattr(a, key)!r} -> {getattr(b, key)!r}")
     return lines

@@ -124,7 +124,7 @@ def write(out: str | Path, db_url: str, assignment: str) -> Changes:
             except MissingEntry:
                 gb.add_submission(assignment, student)
                 changes.submissions_added.append(student)
-            results = book[student]["results"]
+            results = book[student].results
             lowered = False
             for r in results:
                 grade = gb.find_grade(r.test, notebook, assignment, student)

@@ -33,22 +33,21 @@ def summary(out: str | Path) -> dict:
     assignment, book = gradebook.read(out)
     spec = assignments.get(assignment)
     tests = list(spec.tests)
-    totals = {s: sum(r.points for r in rec["results"]) for s, rec in book.items()}
+    totals = {s: rec.total for s, rec in book.items()}
     rates = {}
     for test in tests:
-        parts = [(r.part or "visible") if not r.passed else None
-                 for rec in book.values() for r in rec["results"] if r.test == test]
+        parts = [r.failed_part for rec in book.values() for r in rec.results if r.test == test]
         n = len(parts) or 1
         rates[test] = {"visible": sum(p != "visible" for p in parts) / n,
                        "hidden": sum(p is None for p in parts) / n}
     reasons = collections.Counter(_short(r.reason) for rec in book.values()
-                                  for r in rec["results"] if not r.passed and r.reason)
-    limits = sorted({(s, r.test, r.reason) for s, rec in book.items() for r in rec["results"]
+                                  for r in rec.results if not r.passed and r.reason)
+    limits = sorted({(s, r.test, r.reason) for s, rec in book.items() for r in rec.results
                      if not r.passed and r.limit}
-                    | {(s, "", note) for s, rec in book.items() for note in rec.get("notes", [])
+                    | {(s, "", note) for s, rec in book.items() for note in rec.notes
                        if LIMIT_NOTE.search(note)})
     return {"assignment": assignment, "max_points": spec.max_points, "totals": totals,
-            "seconds": {s: rec["seconds"] for s, rec in book.items()}, "rates": rates,
+            "seconds": {s: rec.seconds for s, rec in book.items()}, "rates": rates,
             "reasons": reasons.most_common(10), "limits": limits}
 
 

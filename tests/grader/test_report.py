@@ -4,13 +4,12 @@ as it likes."""
 from __future__ import annotations
 
 from grader.results import gradebook
-from grader.results.gradebook import TestResult
+from grader.results.gradebook import SubmissionRecord, TestResult
 from grader.results.report import summary
 
 
 def _record(student, *results, notes=()):
-    return {"student": student, "digest": "d", "results": list(results), "cell_errors": [],
-            "notes": list(notes), "seconds": 1.0}
+    return SubmissionRecord(student, "d", list(results), [], list(notes), 1.0)
 
 
 def _class(tmp_path):

@@ -17,6 +17,7 @@ from assignment_samples import HOSTILE_HTML, live_html
 
 from grader.pytest_plugin import Outcome, Status
 from grader.results import gradebook
+from grader.results.gradebook import SubmissionRecord as Record
 from grader.results.gradebook import TestResult as Result  # not a test class
 from grader.results.nbgrader_db import _comment, literal
 from grader.results.safe_output import (
@@ -78,10 +79,10 @@ def test_numbers_stay_numbers_and_text_stays_as_it_is():
 
 def _gradebook(tmp_path, reason: str = "visible tests: =HYPERLINK(\"http://x\")"):
     """The gradebook of a class of NAMES (one failing test each, with ``reason``)."""
-    records = [{"student": student_id(name), "digest": "d", "cell_errors": [], "notes": [],
-                "seconds": 1.0, "log": "log\udcff",
-                "results": [Result(student_id(name), "test_a", -1, 1, False, "-" + reason),
-                            Result(student_id(name), "test_b", 1, 1, True, "")]}
+    records = [Record(student_id(name), "d",
+                      [Result(student_id(name), "test_a", -1, 1, False, "-" + reason),
+                       Result(student_id(name), "test_b", 1, 1, True, "")],
+                      seconds=1.0, log="log\udcff")
                for name in NAMES]
     gradebook.write(records, tmp_path, "schedules")
     return records
@@ -104,7 +105,7 @@ def test_every_student_gets_files_of_their_own_with_safe_short_names(tmp_path):
     a length (two long names collide), unsafe characters replaced without a hash
     ("a b" and "a_b", look-alikes)."""
     records = _gradebook(tmp_path)
-    stems = [file_stem(r["student"]) for r in records]
+    stems = [file_stem(r.student) for r in records]
     assert len(set(stems)) == len(stems)
     assert len({s.lower() for s in stems if "~" in s}) == len([s for s in stems if "~" in s])
     for name, stem in zip(NAMES, stems):
@@ -120,7 +121,7 @@ def test_every_student_gets_files_of_their_own_with_safe_short_names(tmp_path):
     assert len(list((tmp_path / "log").iterdir())) == len(NAMES)
     _, book = gradebook.read(tmp_path, "schedules")  # what a rerun resumes from
     assert sorted(book) == sorted(student_id(n) for n in NAMES)
-    assert book[student_id(NAMES[4])]["log"] == "log\\udcff"
+    assert book[student_id(NAMES[4])].log == "log\\udcff"
     json.loads((tmp_path / "gradebook.json").read_bytes().decode("ascii"))
 
 
