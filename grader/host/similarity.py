@@ -22,6 +22,7 @@ import tempfile
 from pathlib import Path
 
 import nbformat
+from markupsafe import Markup
 
 from grader.assignments.spec import Assignment
 from grader.host.extract import student_cells
@@ -119,6 +120,24 @@ padding:.3em;vertical-align:top}pre{white-space:pre-wrap;margin:0;font-size:.85e
 mark{background:#ffe08a}"""
 
 
+# The page, with Jinja2's autoescaping: names and cell ids are escaped.
+PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>Similar answers: {{ assignment }}</title><style>{{ style }}</style></head><body><main>
+<h1>Similar answers: {{ assignment }}</h1>
+<p>Pairs whose answer cells are at least {{ "{:.0%}".format(threshold) }} alike after names,
+comments and layout are set aside (copydetect). Review them; a short or standard answer can
+coincide by itself. Grades are not changed.</p>
+{% for p in pairs %}{% set a, b = p.students %}
+<h2>{{ a }} and {{ b }}: {{ "{:.0%}".format(p.score) }}</h2>
+<table><tr><th>cell</th><th>{{ a }}</th><th>{{ b }}</th></tr>
+{% for c in p.cells %}<tr><td>{{ c.cell }}<br>{{ "{:.0%}".format(c.score) }}</td>
+<td><pre>{{ c.left }}</pre></td><td><pre>{{ c.right }}</pre></td></tr>
+{% endfor %}</table>
+{% else %}<p>No pair reaches the threshold.</p>
+{% endfor %}</main></body></html>
+"""
+
+
 def write_similarity(submitted: str | Path, spec: Assignment, to: str | Path,
                      threshold: float = 0.8) -> str:
     """Write the report into folder ``to``; returns a one-line summary."""
@@ -128,22 +147,12 @@ def write_similarity(submitted: str | Path, spec: Assignment, to: str | Path,
     (folder / "pairs.json").write_text(json.dumps(
         [{"students": p["students"], "score": p["score"],
           "cells": {c["cell"]: c["score"] for c in p["cells"]}} for p in found], indent=1))
-    parts = [f"<h1>Similar answers: {html.escape(spec.name)}</h1>",
-             f"<p>Pairs whose answer cells are at least {threshold:.0%} alike after names, "
-             "comments and layout are set aside (copydetect). Review them; a short or "
-             "standard answer can coincide by itself. Grades are not changed.</p>"]
-    if not found:
-        parts.append("<p>No pair reaches the threshold.</p>")
-    for p in found:
-        a, b = (html.escape(s) for s in p["students"])
-        parts.append(f"<h2>{a} and {b}: {p['score']:.0%}</h2><table><tr><th>cell</th>"
-                     f"<th>{a}</th><th>{b}</th></tr>")
-        for c in p["cells"]:
-            parts.append(f"<tr><td>{html.escape(c['cell'])}<br>{c['score']:.0%}</td>"
-                         f"<td><pre>{c['left']}</pre></td><td><pre>{c['right']}</pre></td></tr>")
-        parts.append("</table>")
-    (folder / "index.html").write_text(
-        f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Similar "
-        f"answers: {html.escape(spec.name)}</title><style>{STYLE}</style></head><body><main>"
-        + "".join(parts) + "</main></body></html>\n", encoding="utf-8")
+    import jinja2
+
+    # The code comes marked up already (copydetect escapes it, then marks the matches).
+    shown = [{**p, "cells": [{**c, "left": Markup(c["left"]), "right": Markup(c["right"])}
+                             for c in p["cells"]]} for p in found]
+    page = jinja2.Environment(autoescape=True).from_string(PAGE).render(
+        assignment=spec.name, style=Markup(STYLE), threshold=threshold, pairs=shown)
+    (folder / "index.html").write_text(page, encoding="utf-8")
     return f"{len(found)} pair(s) at or above {threshold:.0%}; report in {folder / 'index.html'}"
