@@ -36,9 +36,8 @@ import functools
 import math
 import sys
 
-from grader.assignments.registry import find_check
+from grader.checks.base import check  # noqa: F401 - what the notebook's test cells import
 from grader.checks.schedules import FunctionCheck, RuleBroken, _call_text, _close
-from grader.inside import probes
 
 INITS = ("normal_1", "normal_0.01", "glorot", "he")
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
@@ -142,16 +141,6 @@ def reference_band(init: str, activation: str, widths, n: int = 1000,
 
 # --- the notebook's check ----------------------------------------------------------
 
-def check(name: str, obj, part: str = "visible") -> None:
-    """Run check ``name`` (part ``"visible"`` or ``"hidden"``) on the student's ``obj``;
-    raise ``AssertionError`` if it fails. What the notebook's test cells call."""
-    found = find_check(name)
-    with numpy_only(name):
-        data = probes.run(found.params(part), obj)
-    found.verify(part, data)
-    print(f"{name}: {part} tests passed")
-
-
 BLOCKED = ("keras", "tensorflow", "jax", "jaxlib", "torch")
 
 
@@ -191,6 +180,14 @@ def numpy_only(name: str):
             cls.__call__ = original
 
 
+class NumpyOnlyCheck(FunctionCheck):
+    """A check of a function the notebook asks to write with NumPy only
+    (:func:`numpy_only`, while the notebook probes it)."""
+
+    def rule(self):
+        return numpy_only(self.name)
+
+
 class _Refuse:
     """An import finder that refuses :data:`BLOCKED` packages, while a test runs."""
 
@@ -207,7 +204,7 @@ class _Refuse:
 
 # --- the checks, as objects ----------------------------------------------------------
 
-class FormulaCheck(FunctionCheck):
+class FormulaCheck(NumpyOnlyCheck):
     """``glorot_std``/``he_std``: a number per call, compared with the formula."""
 
     def judge(self, part: str, data: dict) -> None:
@@ -346,7 +343,7 @@ def _same_and_other_seeds(name: str, calls: list[tuple], arrays: list, part: str
                                      f"different seeds{where}")
 
 
-class SampleCheck(FunctionCheck):
+class SampleCheck(NumpyOnlyCheck):
     """``glorot_normal``/``he_normal(fan_in, fan_out, seed)``: an array per call, a sample
     of N(0, std(fan_in, fan_out)²) of shape (fan_in, fan_out)."""
 
@@ -391,7 +388,7 @@ class SampleCheck(FunctionCheck):
         return arrays
 
 
-class ActivationCheck(FunctionCheck):
+class ActivationCheck(NumpyOnlyCheck):
     """``activation_stds(init, activation, widths, n, seed)``: a list of numbers, one per
     layer, each within the reference's band in log space (:func:`reference_band`)."""
 

@@ -34,8 +34,9 @@ Checks, each with a visible part (what the released notebook runs) and a hidden 
 from __future__ import annotations
 
 from grader import config
-from grader.assignments.registry import find_check
 from grader.assignments.spec import PARTS, FileTest
+from grader.checks.base import Check
+from grader.checks.base import check  # noqa: F401 - what the notebook's test cells import
 from grader.inside import model_probes
 from grader.models import data as model_data
 from grader.models import thresholds
@@ -47,26 +48,7 @@ ARCHITECTURE_IMAGES = 100
 GAP_IMAGES = 2000
 
 
-def check(name: str, path, part: str = "visible") -> None:
-    """Run check ``name`` (e.g. ``"learning_rate:accuracy"``) on the model saved at
-    ``path``; raise ``AssertionError`` if it fails. What the notebook's test cells call."""
-    found = find_check(name)
-    params = found.params(part)
-    # Run by its student, the notebook saves to the submitted file itself: no grading
-    # run to compare with it, and no renamed classes.
-    grading_run = found.kind != "trains" or model_data.grading()
-    if not grading_run:
-        params["want"].pop("reference", None)
-    x = images(found.assignment, params["images"], params.get("limit")) \
-        if params["images"] else None
-    also = params.get("training")
-    x_training = images(found.assignment, also["images"], also.get("limit")) if also else None
-    data = model_probes.probe(path, params["want"], x, x_training)
-    note = verify(found, part, data, grading_run=grading_run)
-    print(f"{name}: {part} tests passed" + (f" ({note})" if note else ""))
-
-
-class ModelCheck:
+class ModelCheck(Check):
     """One of a model assignment's checks (``kind``: architecture, accuracy, trains or
     gap) of a saved model; named ``<assignment>:<kind>`` in the notebook."""
 
@@ -102,6 +84,21 @@ class ModelCheck:
 
     def verify(self, part: str, data: dict) -> str | None:
         return verify(self, part, data)
+
+    def in_notebook(self, path, part: str) -> str | None:
+        """Probe the model saved at ``path`` in the notebook's process, then verify."""
+        params = self.params(part)
+        # Run by its student, the notebook saves to the submitted file itself: no grading
+        # run to compare with it, and no renamed classes.
+        grading_run = self.kind != "trains" or model_data.grading()
+        if not grading_run:
+            params["want"].pop("reference", None)
+        x = images(self.assignment, params["images"], params.get("limit")) \
+            if params["images"] else None
+        also = params.get("training")
+        x_training = images(self.assignment, also["images"], also.get("limit")) if also else None
+        data = model_probes.probe(path, params["want"], x, x_training)
+        return verify(self, part, data, grading_run=grading_run)
 
 
 def model_tests(spec) -> dict[str, FileTest]:
@@ -259,13 +256,13 @@ def cross_entropy(outputs: dict, y) -> float:
     return float(-logs[np.arange(len(y)), np.asarray(y, dtype=int)].mean())
 
 
-def verify_gap(check: ModelCheck, data: dict, params: dict, y, accuracy: float,
+def verify_gap(model_check: ModelCheck, data: dict, params: dict, y, accuracy: float,
                images_text: str) -> str:
     from dlcourse.calibration import calibrated_gap
 
-    spec = check.spec
+    spec = model_check.spec
     training = data.get("training")
-    y_training = labels(check.assignment, "training")[:params["training"]["limit"]]
+    y_training = labels(model_check.assignment, "training")[:params["training"]["limit"]]
     if not isinstance(training, dict) or not training.get("distribution") \
             or training.get("output_shape") != [10]:
         raise AssertionError("the saved model's outputs on its training images are not a "
@@ -276,7 +273,7 @@ def verify_gap(check: ModelCheck, data: dict, params: dict, y, accuracy: float,
                              "of; train it first")
     found = calibrated_gap(log_probabilities(training, len(y_training)), y_training,
                            log_probabilities(data, len(y)), y)
-    gap, bound = found["gap"], thresholds.max_gap(check.assignment)
+    gap, bound = found["gap"], thresholds.max_gap(model_check.assignment)
     if not gap <= bound:
         raise AssertionError(
             f"the generalisation gap is {gap:.3f}: once its outputs are recalibrated on "
@@ -300,11 +297,11 @@ def unchanged_weights(data: dict) -> int:
                for a, b in zip(mine, theirs))
 
 
-def verify_trains(check: ModelCheck, data: dict, y, accuracy: float, images_text: str,
+def verify_trains(model_check: ModelCheck, data: dict, y, accuracy: float, images_text: str,
                   grading_run: bool) -> None:
     """The model the grading run saved: not the submitted one, and trained by that run
     (above ``trains_above`` under the run's names of the classes)."""
-    bar = check.spec.trains_above
+    bar = model_check.spec.trains_above
     if not grading_run:
         renamed_accuracy = accuracy
     else:
@@ -332,11 +329,12 @@ def verify_trains(check: ModelCheck, data: dict, y, accuracy: float, images_text
         f"your code train and save the model with model.save(MODEL_PATH)?")
 
 
-def verify(check: ModelCheck, part: str, data: dict, *, grading_run: bool = True) -> str | None:
+def verify(model_check: ModelCheck, part: str, data: dict, *,
+           grading_run: bool = True) -> str | None:
     """Raise ``AssertionError`` with a reason unless ``data`` from the probe passes;
     return a note on a passing gap. ``grading_run``: the model the trains check sees was
     saved by a grading run (the grader's always is; a notebook's own run is not)."""
-    assignment, kind, spec = check.assignment, check.kind, check.spec
+    assignment, kind, spec = model_check.assignment, model_check.kind, model_check.spec
     if "error" in data:
         raise AssertionError(data["error"])
     problems = network_problems(data["network"], spec.architecture)
@@ -355,7 +353,7 @@ def verify(check: ModelCheck, part: str, data: dict, *, grading_run: bool = True
         if not data["finite_weights"]:
             raise AssertionError("the saved model has weights that are NaN or infinite")
         return None
-    params = check.params(part)
+    params = model_check.params(part)
     y = labels(assignment, params["images"])[:params.get("limit")]
     predicted = data["predicted"]
     if len(predicted) != len(y):
@@ -363,9 +361,9 @@ def verify(check: ModelCheck, part: str, data: dict, *, grading_run: bool = True
     accuracy = sum(int(p) == int(t) for p, t in zip(predicted, y)) / len(y)
     images_text = "your validation images" if part == "visible" else "the held-out test images"
     if kind == "gap":
-        return verify_gap(check, data, params, y, accuracy, images_text)
+        return verify_gap(model_check, data, params, y, accuracy, images_text)
     if kind == "trains":
-        verify_trains(check, data, y, accuracy, images_text, grading_run)
+        verify_trains(model_check, data, y, accuracy, images_text, grading_run)
         return None
     bar = thresholds.threshold(assignment)
     if not accuracy >= bar:

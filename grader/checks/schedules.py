@@ -11,7 +11,7 @@ the same code and give the same points:
 - its ``verify`` compares that data with the references (``dlcourse.schedules`` and
   Keras's own ``CosineDecayRestarts``) and raises ``AssertionError`` with a reason.
 
-:func:`check` is both in one call, for the notebook. Each check has a ``"visible"`` part
+:func:`grader.checks.base.check` is both in one call, for the notebook. Each check has a ``"visible"`` part
 (the points shown in the released notebook) and a ``"hidden"`` part (further points,
 only in the autograder's copy); failure messages of hidden parts never show their inputs.
 """
@@ -22,19 +22,9 @@ import math
 
 from dlcourse import schedules as ref
 from grader import config
-from grader.assignments.registry import find_check
 from grader.assignments.spec import PARTS
-from grader.inside import probes
-
-
-def check(name: str, obj, part: str = "visible") -> None:
-    """Run check ``name`` (part ``"visible"`` or ``"hidden"``) on the student's ``obj``;
-    raise ``AssertionError`` if it fails. What the notebook's test cells call."""
-    found = find_check(name)
-    with _rule(name):
-        data = probes.run(found.params(part), obj)
-    found.verify(part, data)
-    print(f"{name}: {part} tests passed")
+from grader.checks.base import Check
+from grader.checks.base import check  # noqa: F401 - what the notebook's test cells import
 
 
 class RuleBroken(AssertionError):
@@ -72,8 +62,13 @@ def _rule(name: str):
 
 # --- the checks, as objects: what to call, and the reference to compare with ----------
 
-class _Check:
+class _Check(Check):
+    """A check of a function or class of the student's, probed where it ran."""
+
     name: str
+
+    def rule(self):
+        return _rule(self.name)
 
     def params(self, part: str) -> dict:
         """What :func:`grader.inside.probes.run` needs to probe the student's object: the calls
@@ -157,11 +152,6 @@ def pointwise(fn):
 
 def _call_text(name: str, args: tuple, part: str) -> str:
     return f"{name}({', '.join(map(repr, args))})" if part == "visible" else f"{name} (hidden tests)"
-
-
-def expected(name: str, part: str) -> list[float]:
-    """The reference values of check ``name`` at the points of ``part``."""
-    return find_check(name).expected(part)
 
 
 def keras_cosine_decay_restarts(**settings):

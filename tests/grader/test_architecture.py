@@ -19,10 +19,10 @@ import grader_architecture as arch  # noqa: E402
 ROOT = Path(__file__).resolve().parents[2]
 # Where a name comes in: the command line and pytest's options, the notebook's API
 # (set-up cells call grader.data/grader.thresholds by name; test cells call a check by
-# its name), and a gradebook read back from disk, which records the assignment's name.
+# its name: grader.checks.base.check), and a gradebook read back from disk, which records the assignment's name.
 EDGES = {"grader.__main__", "grader.pytest_plugin", "grader.data", "grader.thresholds",
-         "grader.checks.models", "grader.checks.schedules", "grader.checks.initialization",
-         "grader.results.exports", "grader.results.report", "grader.results.nbgrader_db"}
+         "grader.checks.base", "grader.results.exports", "grader.results.report",
+         "grader.results.nbgrader_db"}
 INSIDE_MAY_IMPORT = {"numpy", "keras"}
 
 
