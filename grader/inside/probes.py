@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from grader.inside.limits import time_limit
+from grader.inside.call_timeout import time_limit
 
 
 class NotANumber(TypeError):

@@ -16,7 +16,7 @@ exception's nearest built-in class. The grader shows ``text`` only for visible p
 for hidden ones it words the reason from ``kind`` and ``type`` alone.
 
 Standard library only (and what the probe module imports): in the sandbox this file
-is copied next to :mod:`grader.inside.probes` and :mod:`grader.inside.limits`, and nothing else of
+is copied next to :mod:`grader.inside.probes` and :mod:`grader.inside.call_timeout`, and nothing else of
 the grader exists there.
 """
 from __future__ import annotations
@@ -31,7 +31,7 @@ import re
 import sys
 import tarfile
 
-from grader.inside.limits import CallTimeout, time_limit
+from grader.inside.call_timeout import CallTimeout, time_limit
 
 TEXT_LIMIT = 500  # characters of an exception's message kept
 

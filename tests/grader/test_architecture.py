@@ -116,7 +116,7 @@ def test_results_importing_host_is_caught(tmp_path):
 def test_inside_importing_the_host_or_a_package_is_caught(tmp_path, line):
     root = _tree(tmp_path, {"grader/inside/__init__.py": "",
                             "grader/inside/probe.py": f"import os\nimport numpy as np\n"
-                                                      f"from grader.inside import limits\n{line}\n"})
+                                                      f"from grader.inside import call_timeout\n{line}\n"})
     assert len(inside_outside(root)) == 1
 
 
