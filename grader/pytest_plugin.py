@@ -41,7 +41,7 @@ from grader.results.gradebook import SubmissionRecord, TestResult
 from grader.results.safe_output import student_id, transportable
 
 # The run's gradebook (its state: what was graded, what failed, what a rerun skips).
-GRADEBOOK = pytest.StashKey["Gradebook"]()
+GRADEBOOK = pytest.StashKey["GradebookCollector"]()
 # The assignment ``--assignment`` names: looked up once, here at the edge.
 ASSIGNMENT = pytest.StashKey["Assignment"]()
 
@@ -141,7 +141,7 @@ def pytest_configure(config):
         if writer:  # the workers' temporary folders go inside the controller's
             workspace.share_with_workers()
         workspace.interrupt_on_sigterm()
-        book = config.stash[GRADEBOOK] = Gradebook(config, writer=writer)
+        book = config.stash[GRADEBOOK] = GradebookCollector(config, writer=writer)
         config.pluginmanager.register(book, "grader-gradebook")
 
 
@@ -347,7 +347,7 @@ def instructor_log(run: dict) -> str:
                               run.get("log", "")]) + "\n"
 
 
-class Gradebook:
+class GradebookCollector:
     """Collects the reports (also from pytest-xdist workers) into the gradebook."""
 
     def __init__(self, config, writer: bool = True):
