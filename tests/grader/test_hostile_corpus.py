@@ -593,15 +593,29 @@ def _forget_keys(description: str) -> None:
             libc.syscall(250, 3, key)  # KEYCTL_REVOKE
 
 
-def _warm_processes() -> list[int]:
-    """The grader's warm processes on this machine (bubblewrap and the interpreter in it)."""
+def _parent(pid: int) -> int:
+    try:  # /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _warm_processes(under: int | None = None) -> list[int]:
+    """The grader's warm processes (bubblewrap and the interpreter in it): on this
+    machine, or only those descended from process ``under`` (a grader run by another
+    test, on the other pytest-xdist worker, has warm processes of its own)."""
     found = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
         except OSError:
             continue
-        if b"from grader.inside.zygote import main" in cmdline:
+        if b"from grader.inside.zygote import main" not in cmdline:
+            continue
+        ancestor = int(pid)
+        while under is not None and ancestor not in (under, 0, 1):
+            ancestor = _parent(ancestor)
+        if under is None or ancestor == under:
             found.append(int(pid))
     return found
 
@@ -619,7 +633,7 @@ def test_a_warm_process_that_dies_loses_no_grade(tmp_path):
     run = grade(submitted, out, "-n", "0", wait=False)
     deadline, killed = time.monotonic() + 600, []
     while time.monotonic() < deadline and not killed:
-        started = [p for p in _warm_processes() if p not in before]
+        started = [p for p in _warm_processes(under=run.pid) if p not in before]
         if started:
             time.sleep(4)  # the first submission is in its sleep
             for pid in started:
