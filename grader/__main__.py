@@ -13,6 +13,13 @@ directory's ``gradebook.db``, when there is one) writes them into nbgrader's gra
 Canvas or Gradescope; ``python -m grader report OUT`` draws the class report; and
 ``python -m grader similarity SUBMITTED --assignment NAME`` lists near-identical answers.
 
+Deadlines and corrections apply to an output folder without running anyone's code:
+``python -m grader deadline OUT --due D --late-policy P --extensions CSV`` changes the
+due date, the late penalty or the extensions (``grade`` takes the same options);
+``python -m grader override OUT --student S --test T --points P --reason R`` sets an
+instructor's verdict on one test (``--list``, ``--remove``); ``python -m grader explain
+OUT --student S`` prints all the grader knows of one submission.
+
 Exit status of ``grade`` (:class:`grader.pytest_plugin.Status`); a student's failing
 tests are lost points, not a failure of the command:
 
@@ -34,7 +41,7 @@ import pytest
 
 from grader.assignments import registry as assignments
 from grader.host.grade import default_source, submissions
-from grader.pytest_plugin import Outcome, Status, add_cli_options, plugin_args
+from grader.pytest_plugin import OPTIONS, Outcome, Status, add_cli_options, plugin_args
 
 PYTEST_INI = Path(__file__).with_name("pytest.ini")
 
@@ -53,9 +60,6 @@ def main(argv: list[str] | None = None) -> int:
                                   "another's (the same class graded twice)")
     compare.add_argument("old", help="an --out folder")
     compare.add_argument("new", help="another --out folder")
-    grade.add_argument("--nbgrader-db", metavar="URL",
-                       help="nbgrader's gradebook to write the grades into (default: the "
-                            "course directory's gradebook.db if there is one; 'none': none)")
     merge.add_argument("--nbgrader-db", metavar="URL", help="nbgrader's gradebook to write "
                        "the joined grades into")
     export = commands.add_parser("export", help="an output folder's grades for nbgrader, "
@@ -83,18 +87,48 @@ def main(argv: list[str] | None = None) -> int:
     similarity.add_argument("--threshold", type=float, default=0.8,
                             help="the similarity (0-1) from which a pair is listed "
                                  "(default: %(default)s)")
+    deadline = commands.add_parser("deadline", help="change the due date, late policy or "
+                                   "extensions of an output folder (no code is run again)")
+    deadline.add_argument("out", help="a grader --out folder")
+    for flag in ("--due", "--late-policy", "--extensions"):
+        option = next(o for o in OPTIONS if o.flag == flag)
+        deadline.add_argument(flag, help=option.help, **option.kwargs)
+    deadline.add_argument("--due-from-db", action="store_true", help="take the due date from "
+                          "nbgrader's database again (after --due)")
+    deadline.add_argument("--nbgrader-db", metavar="URL", help="nbgrader's gradebook to read "
+                          "the due date from and write the penalties into (default: the one "
+                          "the grades were last written into)")
+    override = commands.add_parser("override", help="an instructor's verdict on one test of "
+                                   "one student, kept through regrades")
+    override.add_argument("out", help="a grader --out folder")
+    override.add_argument("--student")
+    override.add_argument("--test")
+    override.add_argument("--points", type=float)
+    override.add_argument("--reason", default="")
+    override.add_argument("--by", help="who decides (default: this user's login name)")
+    override.add_argument("--list", action="store_true", help="list the overrides and their log")
+    override.add_argument("--remove", action="store_true", help="remove --student's override "
+                          "of --test (the automatic verdict applies again)")
+    override.add_argument("--nbgrader-db", metavar="URL", help="as for deadline")
+    explain = commands.add_parser("explain", help="all the grader knows of one submission")
+    explain.add_argument("out", help="a grader --out folder")
+    explain.add_argument("--student", required=True)
     argv = list(sys.argv[1:] if argv is None else argv)
     pytest_args = argv[argv.index("--") + 1:] if "--" in argv else []
     args = parser.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
 
     if args.command == "merge":
         from grader.results.gradebook import merge as merge_gradebooks
-        book = merge_gradebooks(args.shards, args.out)
+        from grader.results.progress import Progress
+        book = merge_gradebooks(args.shards, args.out, Progress("joined"))
         print(f"{len(book['students'])} student(s) from {len(args.shards)} shard(s); "
               f"gradebook in {args.out}")
         return _to_nbgrader(args.out, args.nbgrader_db)
     if args.command in ("export", "report", "similarity"):
         return _follow_up(args)
+    if args.command in ("deadline", "override", "explain"):
+        from grader import corrections
+        return getattr(corrections, args.command)(args)
     if args.command == "compare":
         from grader.results.gradebook import compare as compare_gradebooks
         differences = compare_gradebooks(args.old, args.new)
@@ -106,6 +140,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no submissions of {args.assignment!r} in {args.submitted}", file=sys.stderr)
         return 2
     source = args.source or default_source(args.submitted, spec)
+    from grader.results.nbgrader_db import default_url
+    course = Path(args.submitted).resolve().parent
+    if args.nbgrader_db is None:
+        args.nbgrader_db = default_url(args.submitted)
+    elif args.nbgrader_db == "none":
+        args.nbgrader_db = None
+    if args.extensions is None and (course / "extensions.csv").is_file():
+        args.extensions = str(course / "extensions.csv")
     # pytest's own temporary folders (pytest-xdist makes some) go in the grader's, which
     # is removed when the run ends.
     from grader.host import workspace
@@ -124,10 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         print("the grader failed: what it graded is in the gradebook, the rest is named "
               "above as NOT GRADED (or as an INTERNALERROR); run the command again",
               file=sys.stderr)
-    written = 0
-    if args.nbgrader_db != "none":
-        from grader.results.nbgrader_db import default_url
-        written = _to_nbgrader(args.gradebook_out, args.nbgrader_db or default_url(args.submitted))
+    written = _to_nbgrader(args.gradebook_out, args.nbgrader_db)
     return int(status) or written
 
 
@@ -151,6 +190,7 @@ def _to_nbgrader(out, db_url: str | None) -> int:
         return 0
     try:
         print(nbgrader_db.write(out, db_url, assignment).summary(db_url))
+        nbgrader_db.remember(out, db_url)
     except nbgrader_db.NbgraderDbError as exc:
         print(f"nbgrader's gradebook: {exc}", file=sys.stderr)
         return 2

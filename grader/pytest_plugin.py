@@ -36,8 +36,9 @@ from grader.host import workspace
 from grader.host.grade import TestFailed, is_submission, judge, run_checks
 from grader.host.sandbox import KINDS, STARTS, SandboxError, sandbox_of
 from grader.host.snapshot import SnapshotError, take
-from grader.results import gradebook
+from grader.results import deadlines, gradebook, nbgrader_db
 from grader.results.gradebook import SubmissionRecord, TestResult
+from grader.results.progress import Progress
 from grader.results.safe_output import student_id, transportable
 
 # The run's gradebook (its state: what was graded, what failed, what a rerun skips).
@@ -101,7 +102,22 @@ OPTIONS = (
            "order, every N-th from the K-th), for a batch scheduler's array job; "
            "`python -m grader merge` joins the shards' gradebooks",
            kwargs={"metavar": "K/N"}, pytest_kwargs={"type": parse_shard, "default": (1, 1)}),
+    Option("--nbgrader-db", "nbgrader's gradebook: its due date and submission times are "
+           "read, and the grades written into it (default: the course directory's "
+           "gradebook.db if there is one; 'none': none)", kwargs={"metavar": "URL"}),
+    Option("--due", "the due date, e.g. '2026-12-05 17:00:00 America/New_York' ('none': no "
+           "due date; default: nbgrader's database's, else the assignment's spec's)"),
+    Option("--late-policy", "the late penalty: none, zero, or e.g. '10%/day floor=50%% "
+           "grace=15min' (default: as set before, else the assignment's spec's)",
+           kwargs={"metavar": "POLICY"}),
+    Option("--extensions", "a CSV of extensions (student,due,note) (default: the course "
+           "directory's extensions.csv if there is one; 'none': none)", kwargs={"metavar": "CSV"}),
 )
+
+
+def pytest_addhooks(pluginmanager):
+    from grader import hookspecs
+    pluginmanager.add_hookspecs(hookspecs)
 
 
 def pytest_addoption(parser):
@@ -143,6 +159,8 @@ def pytest_configure(config):
         workspace.interrupt_on_sigterm()
         book = config.stash[GRADEBOOK] = GradebookCollector(config, writer=writer)
         config.pluginmanager.register(book, "grader-gradebook")
+        if book.writer:
+            config.pluginmanager.register(Progress(), "grader-progress")
 
 
 def pytest_sessionstart(session):
@@ -160,6 +178,12 @@ def pytest_sessionstart(session):
         assignment_of(session.config).preflight()
     except DatasetError as exc:
         pytest.exit(f"cannot grade {assignment!r}: {exc}", returncode=2)
+    book = session.config.stash[GRADEBOOK]
+    if book.writer:
+        try:
+            book.settle_deadline(session.config)
+        except (ValueError, OSError) as exc:  # the due date, policy or extensions
+            pytest.exit(f"cannot grade: {exc}", returncode=2)
 
 
 def pytest_unconfigure(config):
@@ -300,7 +324,8 @@ class GradedTest(pytest.Item):
             # Once per submission: what the whole run found, for the gradebook.
             self.user_properties += [("cell_errors", run["cell_errors"]),
                                      ("notes", run["notes"]), ("seconds", run["seconds"]),
-                                     ("log", instructor_log(run))]
+                                     ("log", instructor_log(run)),
+                                     ("timestamp", run.get("timestamp"))]
         try:
             judge(tests[self.name], run["data"][self.name])
         except TestFailed as failed:
@@ -360,6 +385,18 @@ class GradebookCollector:
         self.failed: dict[str, str] = {}  # student (or node id) -> the grader's own error
         self.previous = {} if config.getoption("regrade") or not self.out else \
             gradebook.read(self.out, self.assignment)[1]
+        self.config = config
+        self.recorded: dict = {}  # student -> submission time in nbgrader's database
+
+    def settle_deadline(self, config) -> None:
+        """The run's deadline settings (grader.results.deadlines), saved in the output
+        folder before anyone is graded, and nbgrader's record of submission times."""
+        spec = assignment_of(config)
+        db_due, self.recorded = nbgrader_db.recorded(config.getoption("nbgrader_db"), spec.name)
+        deadlines.settle(self.out, due=config.getoption("due"),
+                         policy=config.getoption("late_policy"),
+                         extensions=config.getoption("extensions"), db_due=db_due,
+                         spec_due=spec.due, spec_policy=spec.late_policy)
 
     def pytest_collection_modifyitems(self, session, config, items):
         shard = config.getoption("shard")
@@ -370,6 +407,12 @@ class GradebookCollector:
         if done:
             config.hook.pytest_deselected(items=done)
             items[:] = [item for item in items if item not in done]
+        if self.writer:
+            kept = sorted({item.parent.student for item in done
+                           if self._finished(item.parent.student, item.parent.digest)})
+            config.hook.pytest_grader_selected(
+                config=config, students=sorted({item.parent.student for item in items
+                                                if isinstance(item, GradedTest)}), kept=kept)
 
     def _finished(self, student: str, digest_: str) -> bool:
         entry = self.previous.get(student)
@@ -385,7 +428,7 @@ class GradebookCollector:
             return
         if "grader_error" in props or (report.when == "setup" and report.failed):
             # Not the student's zero: nothing is recorded, a rerun grades them again.
-            self.failed[props["student"]] = props.get("grader_error") or report.longreprtext
+            self._not_graded(props["student"], props.get("grader_error") or report.longreprtext)
             return
         entry = self.graded.get(props["student"])
         if entry is None or entry.get("digest") != props["digest"]:
@@ -394,7 +437,8 @@ class GradebookCollector:
                 "cell_errors": [], "notes": [], "seconds": 0.0}
         if "seconds" in props:
             entry.update(cell_errors=props["cell_errors"], notes=props["notes"],
-                         seconds=props["seconds"], log=props["log"])
+                         seconds=props["seconds"], log=props["log"],
+                         timestamp=props.get("timestamp"))
         passed = report.passed
         # pytest-xdist heads a worker's report with "[gw0] linux -- Python ...".
         reason = "" if passed else re.sub(r"^\[gw\d+\] .*\n", "", report.longreprtext.strip())
@@ -414,21 +458,30 @@ class GradebookCollector:
             if entry is None or set(entry["results"]) != set(self.tests):
                 continue
             try:
+                submitted = deadlines.Submitted.resolve(entry.get("timestamp"),
+                                                        self.recorded.get(student))
                 record = SubmissionRecord(
                     student, entry["digest"], [entry["results"][g] for g in self.tests],
-                    entry["cell_errors"], entry["notes"], entry["seconds"], entry.get("log", ""))
+                    entry["cell_errors"], entry["notes"], entry["seconds"], entry.get("log", ""),
+                    entry.get("timestamp"), deadlines.iso(submitted.at), submitted.source)
                 gradebook.write([record], self.out, self.assignment)
             except Exception:  # noqa: BLE001 - the grader's own failure, never a zero
-                self.failed[student] = traceback.format_exc()
                 del self.graded[student]
+                self._not_graded(student, traceback.format_exc())
             else:
                 self.written.add(student)
+                self.config.hook.pytest_grader_graded(config=self.config, record=record)
+
+    def _not_graded(self, student: str, error: str) -> None:
+        if student not in self.failed and self.writer:
+            self.config.hook.pytest_grader_not_graded(config=self.config, student=student)
+        self.failed[student] = error
 
     def pytest_collectreport(self, report):
         """A folder the grader could not collect is its own failure: named, and the
         batch goes on (``--continue-on-collection-errors``, grader/pytest.ini)."""
         if report.failed:
-            self.failed[report.nodeid] = report.longreprtext
+            self._not_graded(report.nodeid, report.longreprtext)
 
     def pytest_sessionfinish(self, session):
         if self.writer:
@@ -438,13 +491,22 @@ class GradebookCollector:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(error, encoding="utf-8", errors="backslashreplace")
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_report_teststatus(self, report, config):
+        """No dot per test: the progress display (grader.results.progress) has a line per
+        student instead."""
+        if "student" not in dict(report.user_properties):
+            return None
+        if report.when == "call":
+            return report.outcome, "", ""
+        return ("error" if report.failed else ""), "", ""
+
     def pytest_terminal_summary(self, terminalreporter):
+        if self.writer:  # the deadline settings applied, and what in them is wrong
+            students = gradebook.read(self.out, self.assignment)[1]
+            for text in deadlines.load(self.out).summary(students).splitlines():
+                terminalreporter.write_line(text)
         # Every name here is a student id (or node id): printable, one line each.
-        for student, entry in sorted(self.graded.items()):
-            results = entry["results"].values()
-            terminalreporter.write_line(
-                f"{student}: {sum(r.points for r in results):g}/"
-                f"{sum(r.max_points for r in results):g} ({entry['seconds']:.1f} s)")
         for student in sorted(self.failed):
             terminalreporter.write_line(
                 f"{student}: NOT GRADED, the grader failed ({error_log(student)}); "

@@ -15,6 +15,10 @@ from grader.config import DEFAULT_LIMITS, Limits
 SOURCE = Path(__file__).resolve().parents[2] / "assignments" / "source"
 SPEC_FILE = "assignment.py"
 PARTS = ("visible", "hidden")  # a test's two halves: in the released notebook, and not
+# When the submission was handed in, as nbgrader's collect copies it (never run, only read
+# by grader.results.deadlines); a larger one is refused, so its time is named unknown.
+TIMESTAMP = "timestamp.txt"
+TIMESTAMP_BYTES = 1024
 
 
 class Check(Protocol):
@@ -62,7 +66,9 @@ class Assignment:
 
     ``isolated``: grade_id -> the only packages besides the standard library that the
     test's own process may import, so that a rule like "do not call the Keras schedule"
-    holds where Keras is not installed; ``isolation_note`` says so in its failures."""
+    holds where Keras is not installed; ``isolation_note`` says so in its failures.
+    ``due`` and ``late_policy`` are the defaults of :mod:`grader.results.deadlines` (a
+    due date in nbgrader's database, or on the command line, wins)."""
 
     name: str
     title: str
@@ -70,6 +76,8 @@ class Assignment:
     limits: Limits = DEFAULT_LIMITS
     isolated: dict[str, tuple[str, ...]] = field(default_factory=dict)
     isolation_note: str = ""
+    due: str | None = None
+    late_policy: str = "none"
 
     @property
     def folder(self) -> Path:
@@ -103,8 +111,9 @@ class Assignment:
         return ()
 
     def required_files(self, limits: Limits) -> dict[str, int]:
-        """The files the grader reads of a submission, with their size limits."""
-        return {self.notebook: limits.notebook_bytes}
+        """The files the grader reads of a submission, with their size limits: read
+        first, so that no number of other files can push them out of the snapshot."""
+        return {self.notebook: limits.notebook_bytes, TIMESTAMP: TIMESTAMP_BYTES}
 
     def checks(self) -> dict:
         return {test.check.name: test.check for test in self.tests.values()}

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader import config
-from grader.assignments.spec import PARTS, Assignment, CodeTest, FileTest
+from grader.assignments.spec import PARTS, TIMESTAMP, TIMESTAMP_BYTES, Assignment, CodeTest, FileTest
 from grader.host import workspace
 from grader.host.events import KINDS, LIMIT_KINDS
 from grader.host.extract import integrity_notes, student_cells
@@ -135,6 +135,7 @@ class Grading:
     tests: list = field(default_factory=list)  # (grade_id, test, {part: probe params})
     required: dict = field(default_factory=dict)
     snap: object = None
+    timestamp: str | None = None  # its timestamp.txt (grader.results.deadlines reads it)
     cells: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     runtime: Path | None = None
@@ -167,6 +168,19 @@ def copy_submission(g: Grading) -> None:
     except SnapshotError as exc:
         raise Stop(str(exc)) from None
     g.notes = g.snap.notes(set(g.required))
+    g.timestamp = timestamp_text(g.snap)
+
+
+def timestamp_text(snap) -> str | None:
+    """The submission's ``timestamp.txt`` as text (None: there is none); one the snapshot
+    left out (a link, too large) gives its reason, which no time parser reads as a time."""
+    if snap is None:
+        return None
+    if TIMESTAMP in snap.refused:
+        return f"(left out: {snap.refused[TIMESTAMP]})"
+    if TIMESTAMP not in snap.files:
+        return None
+    return (snap.root / TIMESTAMP).read_bytes()[:TIMESTAMP_BYTES].decode("utf-8", "replace")
 
 
 def read_notebook(g: Grading) -> None:
@@ -279,12 +293,14 @@ def _grade(notebook, spec: Assignment, source, sandbox: Sandbox, limits) -> dict
                          for grade_id in spec.tests},
                 "cell_errors": [], "notes": [stop.reason, *stop.notes], "log": "",
                 "seconds": time.perf_counter() - g.start,
-                "digest": g.snap.digest if g.snap else f"refused: {stop.reason}"}
+                "digest": g.snap.digest if g.snap else f"refused: {stop.reason}",
+                "timestamp": g.timestamp}
     finally:
         shutil.rmtree(g.work, ignore_errors=True)
     g.run["notes"] = g.notes
     g.run["seconds"] = time.perf_counter() - g.start
     g.run["digest"] = g.snap.digest  # of the very bytes graded
+    g.run["timestamp"] = g.timestamp
     return g.run
 
 

@@ -1,5 +1,6 @@
 """A grader output folder's gradebook in the formats other systems import: a Canvas
-gradebook column (CSV) and Gradescope's ``results.json`` for one submission.
+gradebook column (CSV) and Gradescope's ``results.json`` for one submission. Both give
+the grade as the gradebook does: overrides applied, late penalty taken off.
 
 Both read only ``gradebook.json`` (:func:`grader.results.gradebook.read`), whose reasons are
 already worded for the student (hidden tests' without their inputs). The CSV is written
@@ -87,10 +88,19 @@ def gradescope_results(out: str | Path, student: str) -> dict:
                       "status": "failed" if visible_failed else "passed",
                       "output": r.reason if visible_failed else "passed",
                       "visibility": "visible"})
+        output = r.reason or "passed"
+        if r.override:
+            output = (f"set by the instructor to {r.score:g}: {r.override['reason']} "
+                      f"(automatic: {r.points:g} - {output})")
         tests.append({"name": r.test, "number": f"{number}.2",
-                      "score": r.points, "max_score": r.max_points,
+                      "score": r.score, "max_score": r.max_points,
                       "status": "passed" if r.passed else "failed",
-                      "output": r.reason or "passed", "visibility": "after_published"})
+                      "output": output, "visibility": "after_published"})
+    if record.late and record.late.seconds_late:
+        tests.append({"name": "late penalty", "number": f"{len(record.results) + 1}",
+                      "score": -record.penalty, "max_score": 0,
+                      "status": "failed" if record.penalty else "passed",
+                      "output": gradebook.late_line(record), "visibility": "after_published"})
     notes = record.notes
     return {"score": record.total,
             "execution_time": round(record.seconds, 1),

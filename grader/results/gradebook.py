@@ -19,11 +19,13 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
+from grader.results import deadlines, overrides
+from grader.results.deadlines import Lateness
+from grader.results.files import atomic_write
 from grader.results.safe_output import csv_text, file_stem
 
 
@@ -45,9 +47,16 @@ class TestResult:
     part: str = ""
     kind: str = ""
     limit: bool = False
+    override: dict | None = None  # the instructor's (grader.results.overrides), in force
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    @property
+    def score(self) -> float:
+        """The test's points: the instructor's override where there is one, else the
+        automatic verdict's (``points``, which a regrade replaces)."""
+        return self.override["points"] if self.override else self.points
 
     @property
     def failed_part(self) -> str | None:
@@ -74,27 +83,33 @@ class SubmissionRecord:
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
     log: str = ""
+    timestamp: str | None = None  # the submission's timestamp.txt (its start), if any
+    submitted: str | None = None  # when it was handed in (ISO, UTC), if known
+    submitted_from: str = ""  # how the grader knows (grader.results.deadlines.Submitted)
+    late: Lateness | None = None  # what the deadline settings make of it
+
+    @property
+    def raw_total(self) -> float:
+        """The points before any late penalty (overrides applied)."""
+        return sum(r.score for r in self.results)
+
+    @property
+    def penalty(self) -> float:
+        return self.late.penalty if self.late else 0.0
 
     @property
     def total(self) -> float:
-        return sum(r.points for r in self.results)
+        """The grade: the raw total less the late penalty."""
+        return max(0.0, round(self.raw_total - self.penalty, 4))
 
     @property
     def max_points(self) -> float:
         return sum(r.max_points for r in self.results)
 
-FIELDS = ["student", "test", "points", "max_points", "passed", "reason"]
+FIELDS = ["student", "test", "points", "max_points", "passed", "reason", "automatic_points",
+          "override"]
+PENALTY_ROW = "late penalty"  # gradebook.csv's row of a penalty (its points are negative)
 LOCK = ".gradebook.lock"
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that a reader (or a crash) never sees half a file.
-    Always UTF-8: a lone surrogate (a byte that was not UTF-8, in a process's output or
-    an exception message) is written as its escape, not a reason to fail."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", newline="", encoding="utf-8", errors="backslashreplace") as f:
-        f.write(text)
-    os.replace(tmp, path)
 
 
 @contextlib.contextmanager
@@ -123,7 +138,9 @@ def read(out: str | Path, assignment: str | None = None) -> tuple[str | None, di
     return book.get("assignment"), {
         student: SubmissionRecord(student, r.get("digest"), [TestResult(**t) for t in r["tests"]],
                                   r["cell_errors"], r.get("notes", []), r["seconds"],
-                                  _log(Path(out), student))
+                                  _log(Path(out), student), r.get("timestamp"),
+                                  r.get("submitted"), r.get("submitted_from", ""),
+                                  Lateness(**r["late"]) if r.get("late") else None)
         for student, r in book["students"].items()}
 
 
@@ -144,12 +161,44 @@ def write(graded: list[SubmissionRecord], out: str | Path, assignment: str) -> P
         _, book = read(out, assignment)
         for submission in graded:
             book[submission.student] = submission
-            _atomic_write(_own_folder(out, "feedback", submission.student),
-                          feedback(submission, assignment))
+        apply(out, graded)
+        for submission in graded:
+            atomic_write(_own_folder(out, "feedback", submission.student),
+                         feedback(submission, assignment))
             if submission.log:
-                _atomic_write(_own_folder(out, "log", submission.student), submission.log)
+                atomic_write(_own_folder(out, "log", submission.student), submission.log)
         _write_tables([book[s] for s in sorted(book)], out, assignment)
     return out
+
+
+def apply(out: Path, records: list[SubmissionRecord]) -> None:
+    """Put the overrides and the deadline settings now in ``out`` on ``records``."""
+    deadline = deadlines.load(out)
+    in_force = overrides.current(out)
+    for record in records:
+        for r in record.results:
+            found = in_force.get((record.student, r.test))
+            r.override = found.as_dict() if found else None
+        record.late = deadlines.lateness(deadline, record.student,
+                                         deadlines.from_iso(record.submitted), record.raw_total)
+
+
+@contextlib.contextmanager
+def changing(out: str | Path):
+    """Change an output folder's deadline settings or overrides (inside the ``with``):
+    every record is then graded again by the new rules, without running any code, and
+    its tables and every student's feedback are written anew. Yields
+    ``(assignment, {student: record})`` as it was before."""
+    with locked(out) as out:
+        assignment, book = read(out)
+        if assignment is None:
+            raise ValueError(f"no gradebook in {out}")
+        yield assignment, book
+        apply(out, list(book.values()))
+        for record in book.values():
+            atomic_write(_own_folder(out, "feedback", record.student),
+                         feedback(record, assignment))
+        _write_tables([book[s] for s in sorted(book)], out, assignment)
 
 
 def _own_folder(out: Path, name: str, student: str) -> Path:
@@ -163,25 +212,70 @@ def _write_tables(graded: list[SubmissionRecord], out: Path, assignment: str) ->
     rows = [FIELDS]
     book = {"assignment": assignment, "students": {}}
     for submission in graded:
-        rows += [[getattr(r, name) for name in FIELDS] for r in submission.results]
+        rows += [[submission.student, r.test, r.score, r.max_points, r.passed, r.reason,
+                  r.points, r.override["reason"] if r.override else ""]
+                 for r in submission.results]
+        if submission.late and submission.late.share:
+            rows.append([submission.student, PENALTY_ROW, -submission.penalty, 0, "", late_line(
+                submission), "", ""])
         book["students"][submission.student] = {
             "total": submission.total,
+            "raw_total": submission.raw_total,
+            "penalty": submission.penalty,
             "max_points": submission.max_points,
             "seconds": round(submission.seconds, 1),
             "digest": submission.digest,
+            "submitted": submission.submitted,
+            "submitted_from": submission.submitted_from,
+            "timestamp": submission.timestamp,
+            "late": submission.late.as_dict() if submission.late else None,
             "tests": [r.as_dict() for r in submission.results],
             "cell_errors": submission.cell_errors,
             "notes": submission.notes,
         }
-    _atomic_write(out / "gradebook.csv", csv_text(rows))
-    _atomic_write(out / "gradebook.json", json.dumps(book, indent=1))
+    atomic_write(out / "gradebook.csv", csv_text(rows))
+    atomic_write(out / "gradebook.json", json.dumps(book, indent=1))
+
+
+def late_line(record: SubmissionRecord) -> str:
+    """The lateness of ``record`` in one line (feedback, gradebook.csv, the report)."""
+    late = record.late
+    if late is None:
+        return ""
+    due = deadlines.shown_time(deadlines.from_iso(late.due))
+    when = deadlines.shown_time(deadlines.from_iso(record.submitted))
+    extended = " (extended)" if late.extended else ""
+    if not late.seconds_late:
+        return f"submitted {when}, due {due}{extended}: on time"
+    if late.seconds_late <= deadlines.Policy.parse(late.policy).grace.total_seconds():
+        return (f"submitted {when}, due {due}{extended}: within the grace period "
+                f"({deadlines.shown_duration(timedelta(seconds=late.seconds_late))} late)")
+    text = (f"submitted {when}, due {due}{extended}: "
+            f"{deadlines.shown_duration(timedelta(seconds=late.seconds_late))} late")
+    if late.share:
+        counted = f", {late.units} started {deadlines.Policy.parse(late.policy).per}(s)" \
+            if late.units else ""
+        text += f"; penalty {100 * late.share:g}%{counted}: -{late.penalty:g} points"
+    else:
+        text += "; no penalty"
+    return text
 
 
 def feedback(submission: SubmissionRecord, assignment: str) -> str:
     lines = [f"Assignment {assignment!r}: {submission.total:g} / {submission.max_points:g} "
              "points", ""]
+    if submission.late:
+        policy = deadlines.Policy.parse(submission.late.policy).described()
+        lines[1:1] = [f"Submission: {late_line(submission)} (late policy: {policy})."]
+        if submission.penalty:
+            lines[2:2] = [f"Points before the penalty: {submission.raw_total:g}."]
     for r in submission.results:
         mark = "passed" if r.passed else "FAILED"
+        if r.override:
+            lines.append(f"{r.test}: {r.score:g}/{r.max_points:g} set by the instructor - "
+                         f"{r.override['reason']} (the automatic verdict was {r.points:g}/"
+                         f"{r.max_points:g} {mark}" + (f" - {r.reason})" if r.reason else ")"))
+            continue
         lines.append(f"{r.test}: {r.points:g}/{r.max_points:g} {mark}"
                      + (f" - {r.reason}" if r.reason else ""))
     if submission.notes:
@@ -192,22 +286,36 @@ def feedback(submission: SubmissionRecord, assignment: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def merge(outs: list[str | Path], out: str | Path) -> dict:
+def merge(outs: list[str | Path], out: str | Path, progress=None) -> dict:
     """Join the gradebooks of several shards (``python -m grader grade --shard K/N``) into
-    one, as a single run would have written it. A student graded in two shards is an
-    error: the shards were not of one class."""
+    one, as a single run would have written it, with their deadline settings (which
+    must agree). A student graded in two shards is an error: the shards were not of one
+    class. ``progress`` (:class:`grader.results.progress.Progress`) shows each student."""
     graded: dict[str, SubmissionRecord] = {}
     assignment = None
+    settings = None
     for folder in outs:
         found, book = read(folder)
         if assignment not in (None, found):
             raise ValueError(f"{folder} grades {found!r}, not {assignment!r}")
         assignment = found
+        theirs = deadlines.load(folder).as_dict()
+        if settings not in (None, theirs):
+            raise ValueError(f"{folder} has other deadline settings than {outs[0]}")
+        settings = theirs
         for student, record in book.items():
             if student in graded:
                 raise ValueError(f"{student} is graded in two shards")
             graded[student] = record
-    write([graded[s] for s in sorted(graded)], out, assignment)
+    Path(out).mkdir(parents=True, exist_ok=True)
+    deadlines.save(out, deadlines.Deadline.from_dict(settings or {}))
+    records = [graded[s] for s in sorted(graded)]
+    write(records, out, assignment)
+    if progress is not None:
+        progress.begin(len(records))
+        for record in records:
+            progress.graded(record)
+        progress.finish()
     return json.loads((Path(out) / "gradebook.json").read_text())
 
 

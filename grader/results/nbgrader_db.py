@@ -2,9 +2,12 @@
 nbgrader's API, so that ``nbgrader export``, the formgrader and ``nbgrader
 generate_feedback`` show them instead of the scores each student's own kernel computed.
 
-Only what the autograder owns is written: each test cell's ``auto_score`` and, on the
-answer cell before it, the ``auto_comment`` (the tests' points and reasons, as the
-feedback words them). A manual score, extra credit or manual comment entered in the
+Only what the autograder owns is written: each test cell's ``auto_score`` (an
+instructor's override where there is one, :mod:`grader.results.overrides`), on the
+answer cell before it the ``auto_comment`` (the tests' points and reasons, as the
+feedback words them), and the notebook's ``late_submission_penalty``
+(:mod:`grader.results.deadlines`), so that nbgrader's own total (``nbgrader export``'s
+``score``) is the grader's. A manual score, extra credit or manual comment entered in the
 formgrader wins over both in nbgrader's own ``score`` and ``comment`` and is never
 touched. A student or submission missing from the database is added; a value that has
 not changed is not written again.
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 import nbformat
@@ -39,12 +43,15 @@ class Changes:
     submissions_added: list = field(default_factory=list)
     scores_changed: int = 0
     comments_changed: int = 0
+    penalties_changed: int = 0
     manual_kept: int = 0  # grades whose manual score (the formgrader's) stays in force
     lowered: list = field(default_factory=list)  # students whose earlier score was higher
 
     def summary(self, db_url: str) -> str:
         parts = [f"{self.scores_changed} score(s) and {self.comments_changed} comment(s) "
                  f"written to {db_url}"]
+        if self.penalties_changed:
+            parts.append(f"late penalties changed: {self.penalties_changed}")
         if self.students_added:
             parts.append(f"students added: {', '.join(self.students_added)}")
         if self.submissions_added:
@@ -63,6 +70,43 @@ def default_url(submitted: str | Path) -> str | None:
     course = Path(submitted).resolve().parent
     db = course / "gradebook.db"
     return f"sqlite:///{db}" if (course / "nbgrader_config.py").is_file() and db.is_file() else None
+
+
+REMEMBERED = "nbgrader.json"  # in an output folder: the database its grades went into
+
+
+def remember(out: str | Path, db_url: str) -> None:
+    """Note in ``out`` which database holds its grades (what a later override or change of
+    deadline writes into)."""
+    import json
+
+    from grader.results.files import atomic_write
+    atomic_write(Path(out) / REMEMBERED, json.dumps({"url": db_url}) + "\n")
+
+
+def remembered(out: str | Path) -> str | None:
+    import json
+
+    path = Path(out) / REMEMBERED
+    return json.loads(path.read_text())["url"] if path.is_file() else None
+
+
+def recorded(db_url: str | None, assignment: str) -> tuple[datetime | None, dict[str, datetime]]:
+    """``(the assignment's due date, {student: submission time})`` as nbgrader's database
+    records them (in UTC; nbgrader stores naive UTC); nothing where there is no database,
+    or it does not know the assignment."""
+    if not db_url:
+        return None, {}
+    from nbgrader.api import Gradebook, MissingEntry
+
+    utc = lambda when: when.replace(tzinfo=timezone.utc) if when else None  # noqa: E731
+    with Gradebook(db_url) as gb:
+        try:
+            found = gb.find_assignment(assignment)
+        except MissingEntry:
+            return None, {}
+        return utc(found.duedate), {s.student.id: utc(s.timestamp) for s in found.submissions
+                                    if s.timestamp is not None}
 
 
 def answer_cells(spec) -> dict[str, str]:
@@ -92,6 +136,10 @@ def literal(text: str) -> str:
 def _comment(results) -> str:
     lines = []
     for r in results:
+        if r.override:
+            lines.append(f"{r.test}: {r.score:g} of {r.max_points:g} point(s), set by the "
+                         f"instructor - {r.override['reason']} (automatic: {r.points:g})")
+            continue
         line = f"{r.test}: {r.points:g} of {r.max_points:g} point(s)"
         lines.append(line + (f" - {r.reason}" if r.reason else ""))
     return "Grader (trusted):\n\n" + literal("\n".join(lines))
@@ -128,9 +176,9 @@ def write(out: str | Path, db_url: str, assignment: str) -> Changes:
             lowered = False
             for r in results:
                 grade = gb.find_grade(r.test, notebook, assignment, student)
-                lowered = lowered or (grade.auto_score or 0) > r.points
-                if grade.auto_score != r.points:
-                    grade.auto_score = float(r.points)
+                lowered = lowered or (grade.auto_score or 0) > r.score
+                if grade.auto_score != r.score:
+                    grade.auto_score = float(r.score)
                     changes.scores_changed += 1
                 if grade.manual_score is not None:
                     changes.manual_kept += 1
@@ -138,6 +186,10 @@ def write(out: str | Path, db_url: str, assignment: str) -> Changes:
                     grade.needs_manual_grade = False
             if lowered:
                 changes.lowered.append(student)
+            submitted = gb.find_submission_notebook(notebook, assignment, student)
+            if (submitted.late_submission_penalty or 0.0) != book[student].penalty:
+                submitted.late_submission_penalty = book[student].penalty
+                changes.penalties_changed += 1
             by_cell: dict[str, list] = {}
             for r in results:
                 if r.test in cells:

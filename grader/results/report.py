@@ -2,7 +2,8 @@
 from another host) that shows an instructor, from a grader output folder, how the class
 did: the distribution of totals, each test's pass rate (visible parts against hidden
 ones), the most frequent failure reasons, the time per submission, and the submissions
-that reached a limit.
+that reached a limit, the late ones with their penalties, the submissions whose time
+is unknown, and the instructor's overrides.
 
 Every text on it comes from the gradebook and is escaped: a reason can quote a
 student's exception message, and the page must show it, not run it.
@@ -46,9 +47,17 @@ def summary(out: str | Path) -> dict:
                      if not r.passed and r.limit}
                     | {(s, "", note) for s, rec in book.items() for note in rec.notes
                        if LIMIT_NOTE.search(note)})
+    late = [(s, gradebook.late_line(rec), f"{rec.penalty:g}") for s, rec in sorted(book.items())
+            if rec.late and rec.late.seconds_late]
+    unknown = [(s, rec.submitted_from) for s, rec in sorted(book.items())
+               if rec.submitted is None and rec.submitted_from]
+    overridden = [(s, r.test, f"{r.points:g}", f"{r.score:g}", r.override["by"],
+                   r.override["at"], r.override["reason"])
+                  for s, rec in sorted(book.items()) for r in rec.results if r.override]
     return {"assignment": assignment, "max_points": spec.max_points, "totals": totals,
             "seconds": {s: rec.seconds for s, rec in book.items()}, "rates": rates,
-            "reasons": reasons.most_common(10), "limits": limits}
+            "reasons": reasons.most_common(10), "limits": limits, "late": late,
+            "unknown_times": unknown, "overrides": overridden}
 
 
 def _plots(data: dict, folder: Path) -> list[tuple[str, str]]:
@@ -107,7 +116,7 @@ PAGE = """\
 <title>Class report: {{ assignment }}</title><style>{{ style }}</style></head><body><main>
 <h1>Class report: {{ assignment }}</h1>
 <p>{{ graded }} submissions graded; mean total {{ "%.2f" % mean }} of {{ "%g" % max_points }}
-points; grading time per submission: median {{ "%.1f" % median }} s, worst
+points (after overrides and late penalties); grading time per submission: median {{ "%.1f" % median }} s, worst
 {{ "%.1f" % worst }} s.</p>
 {% for name, title in plots %}<h2>{{ title }}</h2><img src="{{ name }}" alt="{{ title }}">
 {% endfor %}<h2>Most frequent failure reasons</h2>
@@ -116,6 +125,16 @@ points; grading time per submission: median {{ "%.1f" % median }} s, worst
 <h2>Submissions that reached a limit</h2>
 {% if limits %}{{ table(["student", "test", "reason or note"], limits) }}
 {% else %}<p class="none">None reached a limit.</p>{% endif %}
+<h2>Late submissions</h2>
+{% if late %}{{ table(["student", "lateness", "penalty (points)"], late) }}
+{% else %}<p class="none">No submission was late.</p>{% endif %}
+<h2>Submissions whose time is unknown</h2>
+{% if unknown_times %}{{ table(["student", "why"], unknown_times) }}
+{% else %}<p class="none">Every submission's time is known.</p>{% endif %}
+<h2>Instructor's overrides</h2>
+{% if overrides %}{{ table(["student", "test", "automatic", "set to", "by", "when", "reason"],
+                           overrides) }}
+{% else %}<p class="none">No override.</p>{% endif %}
 </main></body></html>"""
 
 
@@ -135,7 +154,8 @@ def write_report(out: str | Path, to: str | Path | None = None) -> Path:
         graded=len(totals), mean=sum(totals) / len(totals) if totals else 0,
         max_points=data["max_points"], median=seconds[len(seconds) // 2] if seconds else 0,
         worst=seconds[-1] if seconds else 0, plots=plots,
-        reasons=[(n, r) for r, n in data["reasons"]], limits=data["limits"])
+        reasons=[(n, r) for r, n in data["reasons"]], limits=data["limits"], late=data["late"],
+        unknown_times=data["unknown_times"], overrides=data["overrides"])
     index = folder / "index.html"
     index.write_text(page, encoding="utf-8")
     return index
