@@ -95,7 +95,7 @@ def recorded(db_url: str | None, assignment: str) -> tuple[datetime | None, dict
     """``(the assignment's due date, {student: submission time})`` as nbgrader's database
     records them (in UTC; nbgrader stores naive UTC); nothing where there is no database,
     or it does not know the assignment."""
-    if not db_url:
+    if not db_url or db_url == "none":
         return None, {}
     from nbgrader.api import Gradebook, MissingEntry
 
