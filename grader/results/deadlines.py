@@ -308,25 +308,45 @@ class Submitted:
     @classmethod
     def resolve(cls, timestamp_txt: str | None, recorded: datetime | None) -> "Submitted":
         """From the submission's ``timestamp.txt`` (its text, or None when there is none)
-        and nbgrader's record (``recorded``), which wins."""
-        mine = None
-        problem = ""
+        and nbgrader's record (``recorded``). nbgrader's record wins over a file that is
+        not the one it was read from (rewritten since: forged, or collected again),
+        and that is named. Where the record was read from this very file, the file is
+        read again here, exactly: nbgrader reads an offset such as ``+0530`` as seconds,
+        and a zone it does not know (``IST``) as UTC, without a word."""
+        mine, problem = None, ""
         if timestamp_txt is not None:
             try:
                 mine, note = parse_time(timestamp_txt)
                 problem = f" ({note})" if note else ""
             except TimeError as exc:
                 problem = f"; its timestamp.txt cannot be read: {exc}"
+        if recorded is not None and timestamp_txt is not None and \
+                _nbgrader_reading(timestamp_txt) == recorded:
+            if mine is None:
+                return cls(None, f"unknown{problem} (nbgrader's database holds "
+                                 f"{shown_time(recorded)}, its guess from that file)")
+            return cls(mine, "timestamp.txt, which nbgrader's database records" + problem)
         if recorded is not None:
             source = "nbgrader's database"
             if mine is not None and abs(mine - recorded) > timedelta(seconds=1):
-                source += (f"; its timestamp.txt says {shown_time(mine)}, which is not used")
+                source += f"; its timestamp.txt says {shown_time(mine)}, which is not used"
             return cls(recorded, source + (problem if mine is None else ""))
         if mine is not None:
             return cls(mine, "timestamp.txt" + problem)
         if timestamp_txt is None:
             return cls(None, "unknown: no timestamp.txt and no record in nbgrader's database")
         return cls(None, "unknown" + problem)
+
+
+def _nbgrader_reading(text: str) -> datetime | None:
+    """The time nbgrader's own ``parse_utc`` makes of ``text`` (as its autograde
+    records it), in UTC; None where it cannot."""
+    from nbgrader.utils import parse_utc
+    try:
+        found = parse_utc(text.strip())
+    except Exception:  # noqa: BLE001 - nbgrader refuses it: its record is not of this text
+        return None
+    return found.replace(tzinfo=timezone.utc) if found is not None else None
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ def line(record) -> str:
     late = record.late
     if late is not None and late.seconds_late:
         text += f"; late {shown_duration(timedelta(seconds=late.seconds_late))}"
-        text += f", -{record.penalty:g}" if record.penalty else ", no penalty"
+        text += f", -{record.penalty:g}" if late.share else ", no penalty"
         text += " (extended)" if late.extended else ""
     elif late is not None and late.extended:
         text += "; on time (extended)"

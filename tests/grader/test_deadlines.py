@@ -91,8 +91,18 @@ RECORDED = datetime(2026, 12, 3, 12, tzinfo=UTC)
 def test_a_forged_timestamp_never_wins_over_nbgraders_record():
     forged = Submitted.resolve("2026-11-01 00:00:00 UTC", RECORDED)
     assert forged.at == RECORDED and "not used" in forged.source
-    assert Submitted.resolve("2026-12-03 12:00:00 UTC", RECORDED).source == "nbgrader's database"
+    assert Submitted.resolve("2026-12-03 12:00:00 UTC", RECORDED).source == \
+        "timestamp.txt, which nbgrader's database records"
     assert Submitted.resolve("2026-11-01 00:00:00 UTC", None).source == "timestamp.txt"
+
+
+def test_a_time_nbgrader_misread_is_read_again_from_its_file():
+    # nbgrader's parse_utc reads "+1345" as 1345 seconds and "IST" as UTC
+    chatham = Submitted.resolve("2026-12-03 10:15:00 +1345",
+                                datetime(2026, 12, 3, 9, 52, 35, tzinfo=UTC))
+    assert chatham.at == datetime(2026, 12, 2, 20, 30, tzinfo=UTC)
+    guessed = Submitted.resolve("2026-12-02 10:00:00 IST", datetime(2026, 12, 2, 10, tzinfo=UTC))
+    assert guessed.at is None and "its guess from that file" in guessed.source
 
 
 @pytest.mark.parametrize("text, why", [

@@ -76,10 +76,25 @@ def _renamed(nb):
     return nb
 
 
+# The due date, as an instructor gives it to nbgrader (`nbgrader db assignment add`), and
+# when each student handed in, as nbgrader's collect leaves it in timestamp.txt (its
+# format: "%Y-%m-%d %H:%M:%S.%f %Z"), in zones a course meets.
+DUE = "2026-12-01 17:00:00 America/New_York"  # 22:00 UTC
+TIMESTAMPS = {"alice": "2026-12-01 21:30:00.000000 UTC",  # on time
+              "bob": "2026-12-03 10:15:00.000000 +1345",  # Chatham: 20:30 UTC on the 2nd, 22.5 h late
+              "mallory": "2026-12-04 09:00:00.000000 UTC",  # late; forged after autograde
+              "dave": "2026-12-02 10:00:00.000000 IST",  # which IST? named, not guessed
+              "eve": "2026-12-03 08:00:00.000000 America/St_Johns"}  # 10:30 UTC on the 3rd
+FORGED = "2026-11-30 09:00:00.000000 UTC"
+EXTENSIONS = "student,due,note\neve,2026-12-04 12:00:00 Europe/Paris,medical\nzed,2026-12-09 12:00:00 UTC,\n"
+
+
 def _submit(submitted: Path, student: str, nb) -> None:
     folder = submitted / student / SPEC.name
     folder.mkdir(parents=True)
     nbformat.write(nb, str(folder / SPEC.notebook))
+    if student in TIMESTAMPS:
+        (folder / "timestamp.txt").write_text(TIMESTAMPS[student])
 
 
 def _python(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -98,6 +113,7 @@ def course(tmp_path_factory):
     from nbgrader.api import Gradebook
 
     course = copy_course(tmp_path_factory.mktemp("instructor"))
+    nbgrader(course, "db", "assignment", "add", SPEC.name, f"--duedate={DUE}")
     nbgrader(course, "generate_assignment", SPEC.name, "--force")
     release = course / "release" / SPEC.name / SPEC.notebook
     found = samples.load(SPEC)
@@ -118,6 +134,8 @@ def course(tmp_path_factory):
         cell, text = MANUAL["comment"]
         gb.find_comment(cell, NOTEBOOK, SPEC.name, "bob").manual_comment = text
         gb.db.commit()
+    # mallory rewrites the time in her folder after nbgrader recorded it
+    (submitted / "mallory" / SPEC.name / "timestamp.txt").write_text(FORGED)
     _submit(submitted, "carol", first("wrong"))  # after autograde: not in gradebook.db
     out = course / "grades"
     graded = _python("grade", str(submitted), "--assignment", SPEC.name, "--out", str(out))
@@ -342,3 +360,96 @@ def test_gradescope_autograder_script(tmp_path, root):
     jsonschema.validate(results, GRADESCOPE_SCHEMA)
     assert results["score"] == sum(found["partial"].points(SPEC).values())
     assert "root:" not in json.dumps(results)
+
+
+def test_grading_shows_progress_and_reads_the_deadline_from_nbgrader(course):
+    graded, book = course["graded"], course["book"]
+    lines = [line for line in graded.splitlines() if line.startswith("[")]
+    assert [line.split("]")[0] for line in lines] == [f"[{i}/6" for i in range(1, 7)], graded[-3000:]
+    assert all("ETA" in line for line in lines[:-1]) and "\x1b" not in graded
+    assert re.search(r"^6 graded in \d+:\d\d:\d\d", graded, re.MULTILINE), graded[-2000:]
+    assert "due: 2026-12-01 22:00 UTC (nbgrader's database)" in graded
+    # nbgrader's record wins over the timestamp.txt mallory rewrote after it was made
+    assert book["mallory"]["submitted"] == "2026-12-04T09:00:00+00:00"
+    assert "its timestamp.txt says 2026-11-30 09:00 UTC, which is not used" in \
+        book["mallory"]["submitted_from"]
+    assert book["bob"]["late"]["seconds_late"] == 22.5 * 3600 and book["bob"]["penalty"] == 0
+    assert book["carol"]["submitted"] is None and book["carol"]["late"] is None
+    assert "no timestamp.txt" in book["carol"]["submitted_from"]
+    # nbgrader's own record of dave's (its guess: UTC) and bob's (+1345 read as seconds)
+    assert "unknown time zone 'IST'" in book["dave"]["submitted_from"] and \
+        book["dave"]["submitted"] is None
+    assert book["bob"]["submitted_from"] == "timestamp.txt, which nbgrader's database records"
+
+
+def test_a_late_an_extended_and_an_overridden_student_agree_everywhere(course, tmp_path):
+    """After grading, the instructor sets a policy and extensions, then overrides a test:
+    no code runs again, and the gradebook, feedback, nbgrader's database (`nbgrader
+    export`), Canvas, the report and `explain` show the same numbers."""
+    copy = tmp_path / "course"
+    shutil.copytree(course["course"], copy)
+    out = copy / course["out"].relative_to(course["course"])
+    (copy / "extensions.csv").write_text(EXTENSIONS)
+    proc = _python("deadline", str(out), "--late-policy", "10%/day floor=50%",
+                   "--extensions", str(copy / "extensions.csv"), "--nbgrader-db", _db(copy))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "extensions for students with no graded submission: zed" in proc.stdout, proc.stdout
+    assert "late penalties changed: 1" in proc.stdout, proc.stdout  # bob (mallory has 0 points)
+    assert "mallory: 0/8" in proc.stdout and "late 2 d 11 h, -0" in proc.stdout
+    proc = _python("override", str(out), "--student", "carol", "--test", "test_scheduler_exp",
+                   "--points", "1", "--reason", "regrade request: the rounding is accepted",
+                   "--by", "prof", "--nbgrader-db", _db(copy))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    book = json.loads((out / "gradebook.json").read_text())["students"]
+    bob, mallory, eve, carol = (book[s] for s in ("bob", "mallory", "eve", "carol"))
+    assert (bob["late"]["units"], bob["penalty"]) == (1, round(0.1 * bob["raw_total"], 4))
+    assert (mallory["late"]["units"], mallory["late"]["share"]) == (3, 0.3)
+    assert eve["late"]["extended"] and eve["late"]["seconds_late"] == 0 and eve["penalty"] == 0
+    assert eve["seconds"] == course["book"]["eve"]["seconds"]  # not graded again
+    assert carol["total"] == course["book"]["carol"]["total"] + 1
+    assert [t["points"] for t in carol["tests"]] == [t["points"] for t in course["book"]["carol"]["tests"]]
+
+    assert f"-{bob['penalty']:g} points" in (out / "feedback" / "bob.txt").read_text()
+    assert "1/1 set by the instructor - regrade request" in (out / "feedback" / "carol.txt").read_text()
+    nbgrader(copy, "export")
+    with open(copy / "grades.csv", newline="") as f:
+        exported = {r["student_id"]: r for r in csv.DictReader(f) if r["assignment"] == SPEC.name}
+    for student, record in book.items():
+        assert float(exported[student]["late_submission_penalty"]) == pytest.approx(record["penalty"])
+        if student != "bob":  # bob's manual score (the formgrader's) stays in nbgrader's
+            assert float(exported[student]["score"]) == pytest.approx(record["total"]), student
+    proc = _python("export", "canvas", str(out))
+    totals = {r[3]: float(r[-1]) for r in list(csv.reader(io.StringIO(proc.stdout)))[2:]}
+    assert totals == {s: r["total"] for s, r in book.items()}
+    from grader.results.report import summary
+    data = summary(out)
+    assert [row[0] for row in data["late"]] == ["bob", "mallory"]
+    assert [row[:4] for row in data["overrides"]] == [("carol", "test_scheduler_exp", "0", "1")]
+    assert [row[0] for row in data["unknown_times"]] == ["carol", "dave"]
+    explained = _python("explain", str(out), "--student", "carol").stdout
+    assert "OVERRIDDEN: 1/1 by prof" in explained and "test_scheduler_exp set to 1" in explained
+    explained = _python("explain", str(out), "--student", "mallory").stdout
+    assert "which is not used" in explained and "penalty 30%" in explained
+
+
+def test_merge_draws_a_live_bar_on_a_terminal(course, tmp_path):
+    import pty
+
+    main, child = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "grader", "merge", str(course["out"]),
+                             "--out", str(tmp_path / "joined")], stdout=child, stderr=child,
+                            env={**os.environ, "TERM": "xterm", "COLUMNS": "120"})
+    os.close(child)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    assert proc.wait(timeout=120) == 0, shown[-2000:]
+    text = shown.decode("utf-8", "replace")
+    assert "\x1b[" in text and "6/6" in text and "ETA" in text, text[-2000:]
+    assert "alice: " in text and "6 joined in" in text
