@@ -32,6 +32,7 @@ from grader.results.files import atomic_write
 from grader.results.safe_output import printable, student_id
 
 SETTINGS = "deadline.json"
+LEFT_OUT = "(left out: "  # how grader.host.grade gives a timestamp.txt the snapshot refused
 MAX_TIME_TEXT = 100  # characters of a timestamp read at all
 MAX_EXTENSIONS_BYTES = 1 << 20
 UNITS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
@@ -314,6 +315,9 @@ class Submitted:
         read again here, exactly: nbgrader reads an offset such as ``+0530`` as seconds,
         and a zone it does not know (``IST``) as UTC, without a word."""
         mine, problem = None, ""
+        if timestamp_txt is not None and timestamp_txt.startswith(LEFT_OUT):
+            return cls(recorded, ("nbgrader's database" if recorded else "unknown")
+                       + f"; its timestamp.txt was left out: {timestamp_txt[len(LEFT_OUT):-1]}")
         if timestamp_txt is not None:
             try:
                 mine, note = parse_time(timestamp_txt)

@@ -62,7 +62,8 @@ KINDS = {
     # Schedules notebooks whose answer cells (and an @setup cell before the first) the case's code replaces.
     "schedules/code": Kind("schedules", (".py",), frozenset({"fails", "cell_errors"})),
     # Submission folders made entry by entry (links, FIFOs, sparse files, ...).
-    "schedules/folders": Kind("schedules", (".toml",), frozenset({"reason", "note", "make"}),
+    "schedules/folders": Kind("schedules", (".toml",), frozenset({"reason", "note", "make",
+                                                                  "submitted", "submitted_from"}),
                               frozenset({"make"})),
     # A correct notebook whose test cells (or locked cells) were deleted or edited.
     "schedules/tampered": Kind("schedules", (".toml",),

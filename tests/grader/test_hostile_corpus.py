@@ -333,6 +333,12 @@ def _check_folder(case: Case, record: dict, graded: dict) -> None:
     if note:
         assert any(note in n for n in record["notes"]), f"{case.file}: {record['notes']}"
         assert note in feedback, f"{case.file}: not in the feedback: {note!r}"
+    if "submitted" in case.header:  # the submission time, read from timestamp.txt or named
+        expected = case.header["submitted"]
+        assert record["submitted"] == (None if expected == "unknown" else expected), \
+            f"{case.file}: {record['submitted']} ({record['submitted_from']})"
+        assert case.header["submitted_from"] in record["submitted_from"], \
+            f"{case.file}: {record['submitted_from']}"
 
 
 def _check_tampered(case: Case, record: dict, graded: dict) -> None:
