@@ -107,7 +107,7 @@ def test_a_time_nbgrader_misread_is_read_again_from_its_file():
 
 @pytest.mark.parametrize("text, why", [
     (None, "no timestamp.txt"), ("yesterday", "cannot be read"),
-    ("(left out: timestamp.txt is a link)", "cannot be read")])
+    ("(left out: timestamp.txt is a link)", "was left out: timestamp.txt is a link")])
 def test_a_missing_or_unreadable_time_is_named_never_guessed(text, why):
     found = Submitted.resolve(text, None)
     assert found.at is None and why in found.source
