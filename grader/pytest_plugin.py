@@ -387,6 +387,7 @@ class GradebookCollector:
             gradebook.read(self.out, self.assignment)[1]
         self.config = config
         self.recorded: dict = {}  # student -> submission time in nbgrader's database
+        self.selected = False  # whether the progress display was told whom the run grades
 
     def settle_deadline(self, config) -> None:
         """The run's deadline settings (grader.results.deadlines), saved in the output
@@ -407,12 +408,22 @@ class GradebookCollector:
         if done:
             config.hook.pytest_deselected(items=done)
             items[:] = [item for item in items if item not in done]
-        if self.writer:
+        if self.writer and not self.selected:
+            self.selected = True
             kept = sorted({item.parent.student for item in done
                            if self._finished(item.parent.student, item.parent.digest)})
             config.hook.pytest_grader_selected(
                 config=config, students=sorted({item.parent.student for item in items
                                                 if isinstance(item, GradedTest)}), kept=kept)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node, ids):
+        """Under pytest-xdist the workers collect and select: the controller learns
+        whom the run grades from the first worker's node ids (``student/...::test``)."""
+        if self.writer and not self.selected:
+            self.selected = True
+            self.config.hook.pytest_grader_selected(
+                config=self.config, students=sorted({i.split("/", 1)[0] for i in ids}), kept=[])
 
     def _finished(self, student: str, digest_: str) -> bool:
         entry = self.previous.get(student)
@@ -470,7 +481,10 @@ class GradebookCollector:
                 self._not_graded(student, traceback.format_exc())
             else:
                 self.written.add(student)
-                self.config.hook.pytest_grader_graded(config=self.config, record=record)
+                try:  # what shows the record may fail; the record is written all the same
+                    self.config.hook.pytest_grader_graded(config=self.config, record=record)
+                except Exception:  # noqa: BLE001
+                    traceback.print_exc()
 
     def _not_graded(self, student: str, error: str) -> None:
         if student not in self.failed and self.writer:

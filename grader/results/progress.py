@@ -93,6 +93,8 @@ class Progress:
         finished = self.done + self.failed
         if not finished or elapsed <= 0:
             return "", ""
+        if self.total < finished:  # the total was not known
+            return f"{60 * finished / elapsed:.1f}/min", "?"
         per_minute = 60 * finished / elapsed
         left = (self.total - finished) * elapsed / finished
         return f"{per_minute:.1f}/min", _clock(left)
@@ -104,15 +106,19 @@ class Progress:
             self.bar.update(self.task, completed=self.done + self.failed, rate=rate)
             self.bar.refresh()
         else:
-            width = len(str(self.total))
+            total = str(self.total) if self.total else "?"
             tail = f" | {rate}, ETA {left}" if rate else ""
-            self.console.print(f"[{self.done + self.failed:>{width}}/{self.total}] {text}{tail}")
+            self.console.print(f"[{self.done + self.failed:>{len(total)}}/{total}] {text}{tail}")
 
     def graded(self, record) -> None:
+        if not hasattr(self, "console"):  # never told how many: counted as they come
+            self.begin(0)
         self.done += 1
         self._show(line(record))
 
     def not_graded(self, student: str) -> None:
+        if not hasattr(self, "console"):
+            self.begin(0)
         self.failed += 1
         self._show(f"{student}: NOT GRADED, the grader failed")
 
