@@ -235,3 +235,13 @@ def test_the_progress_draws_a_bar_on_a_terminal(out):
     progress.finish()
     text = stream.getvalue()
     assert "3/3" in text and "ETA" in text and "alice: 2.4/3" in text
+
+
+def test_the_progress_counts_without_a_total_never_failing_a_record(out):
+    """Under pytest-xdist the total may come late: the lines count as they come."""
+    stream = io.StringIO()
+    progress = Progress(stream=stream)
+    for record in gradebook.read(out)[1].values():
+        progress.graded(record)
+    progress.finish()
+    assert "[1/?] alice: 2.4/3" in stream.getvalue() and "ETA ?" in stream.getvalue()
