@@ -75,7 +75,7 @@ def test_grader_gives_each_sample_its_points_and_reasons(spec, found, graded):
         assert (out / "feedback" / f"{name}.txt").exists()
         assert record["seconds"] < spec.limits.timeout_s
     rows = (out / "gradebook.csv").read_text().splitlines()
-    assert rows[0] == "student,test,points,max_points,passed,reason"
+    assert rows[0] == "student,test,points,max_points,passed,reason,automatic_points,override"
     assert len(rows) == 1 + len(found) * len(spec.tests)
 
 
