@@ -182,19 +182,8 @@ def _grade(pytest_args: list[str]) -> Status:
 
 
 def _to_nbgrader(out, db_url: str | None) -> int:
-    if not db_url:
-        return 0
-    from grader.results import gradebook, nbgrader_db
-    assignment, _ = gradebook.read(out)
-    if assignment is None:  # nothing graded
-        return 0
-    try:
-        print(nbgrader_db.write(out, db_url, assignment).summary(db_url))
-        nbgrader_db.remember(out, db_url)
-    except nbgrader_db.NbgraderDbError as exc:
-        print(f"nbgrader's gradebook: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    from grader.corrections import to_nbgrader
+    return to_nbgrader(out, db_url)
 
 
 def _follow_up(args) -> int:

@@ -22,23 +22,34 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _to_nbgrader(out: str, url: str | None) -> int:
-    url = url or nbgrader_db.remembered(out)
-    if not url or url == "none":
+def to_nbgrader(out, db_url: str | None) -> int:
+    """Write the gradebook of ``out`` into nbgrader's database ``db_url`` (none: nothing)
+    and remember which one, for a later change to write into; exit status 2 when the
+    database refuses."""
+    if not db_url or db_url == "none":
         return 0
     assignment, _ = gradebook.read(out)
+    if assignment is None:  # nothing graded
+        return 0
     try:
-        print(nbgrader_db.write(out, url, assignment).summary(url))
+        print(nbgrader_db.write(out, db_url, assignment).summary(db_url))
+        nbgrader_db.remember(out, db_url)
     except nbgrader_db.NbgraderDbError as exc:
         return _fail(f"nbgrader's gradebook: {exc}")
     return 0
+
+
+def _database(args) -> str | None:
+    """The database a change writes into: ``--nbgrader-db``, else the one the grades
+    were last written into."""
+    return args.nbgrader_db or nbgrader_db.remembered(args.out)
 
 
 def deadline(args) -> int:
     """Change the deadline settings and re-apply the penalties."""
     try:
         with gradebook.changing(args.out) as (assignment, book):
-            url = args.nbgrader_db or nbgrader_db.remembered(args.out)
+            url = _database(args)
             db_due, _ = nbgrader_db.recorded(url, assignment)
             if args.due_from_db and db_due is None:
                 raise ValueError(f"nbgrader's database ({url}) has no due date for "
@@ -55,7 +66,7 @@ def deadline(args) -> int:
     _, book = gradebook.read(args.out)
     for student in sorted(book):
         print(line(book[student]))
-    return _to_nbgrader(args.out, args.nbgrader_db)
+    return to_nbgrader(args.out, _database(args))
 
 
 def override(args) -> int:
@@ -86,7 +97,7 @@ def override(args) -> int:
         return _fail(f"override: {exc}")
     _, book = gradebook.read(args.out)
     print(line(book[student]))
-    return _to_nbgrader(args.out, args.nbgrader_db)
+    return to_nbgrader(args.out, _database(args))
 
 
 def explain(args) -> int:
